@@ -1,0 +1,52 @@
+# sgbackup: PostgreSQL extension (library + SQL) and the sgbackup program.
+#
+#   make && make install    builds and installs both (PGXS; pg_config on PATH)
+#   make unit               builds the C unit tests under test/unit
+#   make installcheck       pg_regress (sql/, expected/) and TAP (test/t/)
+
+EXTENSION = sgbackup
+EXTVERSION = 0.1
+MODULE_big = sgbackup
+DATA = sql/sgbackup--$(EXTVERSION).sql
+
+COMMON_SRCS = $(sort $(wildcard src/common/*.c))
+SERVER_SRCS = $(sort $(wildcard src/*.c))
+PROGRAM_SRCS = $(sort $(wildcard src/bin/*.c))
+COMMON_OBJS = $(COMMON_SRCS:.c=.o)
+OBJS = $(SERVER_SRCS:.c=.o) $(COMMON_OBJS)
+
+DEP_LIBS = -lcurl -lssl -lcrypto -lyaml -lzstd -llz4 $(shell pkg-config --libs libxml-2.0) -lpthread
+PG_CPPFLAGS = -Isrc/common $(shell pkg-config --cflags libxml-2.0)
+PG_CFLAGS = -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare
+SHLIB_LINK = $(DEP_LIBS)
+
+REGRESS = apply
+REGRESS_OPTS = --temp-instance=./tmp_check --temp-config=test/sgbackup.conf
+TAP_TESTS = 1
+PROVE_TESTS = test/t/*.pl
+EXTRA_CLEAN = src/bin/sgbackup $(PROGRAM_SRCS:.c=.o) $(UNIT_BINS) tmp_check
+
+UNIT_SRCS = $(sort $(wildcard test/unit/test_*.c))
+UNIT_BINS = $(UNIT_SRCS:.c=)
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+# the program: plain C, no libpq or backend code; shares src/common with the library
+all: src/bin/sgbackup
+
+src/bin/sgbackup: $(PROGRAM_SRCS:.c=.o) $(COMMON_OBJS)
+	$(CC) $(CFLAGS) $^ $(LDFLAGS) $(DEP_LIBS) -o $@
+
+install: install-program
+install-program: src/bin/sgbackup
+	$(MKDIR_P) '$(DESTDIR)$(bindir)'
+	$(INSTALL_PROGRAM) src/bin/sgbackup '$(DESTDIR)$(bindir)/sgbackup'
+
+unit: $(UNIT_BINS)
+
+test/unit/test_%: test/unit/test_%.c test/unit/unit.h $(COMMON_OBJS)
+	$(CC) $(CFLAGS) $(CPPFLAGS) $< $(COMMON_OBJS) $(LDFLAGS) $(DEP_LIBS) -o $@
+
+.PHONY: install-program unit

@@ -1,0 +1,40 @@
+/*
+ * compress.h - streaming compression for stored objects: zstd frames,
+ * lz4 frames, or none.  Frames are the standard formats, so the zstd and
+ * lz4 command-line tools can read what sgbackup stores.
+ */
+#ifndef COMPRESS_H
+#define COMPRESS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "sg_buf.h"
+#include "sg_config.h"
+#include "sg_error.h"
+
+typedef struct sg_compressor sg_compressor;
+typedef struct sg_decompressor sg_decompressor;
+
+/* level 0 means the method's fast default (zstd 1, lz4 0) */
+extern sg_compressor *sg_compressor_new(sg_compression method, int level,
+										sg_error *err);
+/* compress len bytes of in, appending output to out */
+extern bool sg_compressor_feed(sg_compressor *c, const void *in, size_t len,
+							   sg_buf *out, sg_error *err);
+/* end the frame, appending the rest to out */
+extern bool sg_compressor_finish(sg_compressor *c, sg_buf *out, sg_error *err);
+extern void sg_compressor_free(sg_compressor *c);
+
+extern sg_decompressor *sg_decompressor_new(sg_compression method, sg_error *err);
+/* decompress, appending to out; corrupt input is SG_ERR_CORRUPT */
+extern bool sg_decompressor_feed(sg_decompressor *d, const void *in, size_t len,
+								 sg_buf *out, sg_error *err);
+/* true when the frame ended cleanly (no truncated input) */
+extern bool sg_decompressor_finish(sg_decompressor *d, sg_error *err);
+extern void sg_decompressor_free(sg_decompressor *d);
+
+/* object name suffix: ".zst", ".lz4" or "" */
+extern const char *sg_compression_suffix(sg_compression c);
+
+#endif							/* COMPRESS_H */

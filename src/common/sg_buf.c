@@ -1,0 +1,121 @@
+/*
+ * sg_buf.c - growable byte buffer and allocation helpers (see sg_buf.h).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sg_buf.h"
+
+static void
+out_of_memory(void)
+{
+	fprintf(stderr, "sgbackup: out of memory\n");
+	abort();
+}
+
+void *
+sg_malloc(size_t size)
+{
+	void	   *p = malloc(size ? size : 1);
+
+	if (p == NULL)
+		out_of_memory();
+	return p;
+}
+
+void *
+sg_realloc(void *p, size_t size)
+{
+	p = realloc(p, size ? size : 1);
+	if (p == NULL)
+		out_of_memory();
+	return p;
+}
+
+char *
+sg_strdup(const char *s)
+{
+	char	   *copy;
+
+	if (s == NULL)
+		return NULL;
+	copy = strdup(s);
+	if (copy == NULL)
+		out_of_memory();
+	return copy;
+}
+
+void
+sg_buf_init(sg_buf *b)
+{
+	b->data = NULL;
+	b->len = 0;
+	b->cap = 0;
+	sg_buf_reserve(b, 64);
+}
+
+void
+sg_buf_free(sg_buf *b)
+{
+	free(b->data);
+	b->data = NULL;
+	b->len = b->cap = 0;
+}
+
+void
+sg_buf_reset(sg_buf *b)
+{
+	b->len = 0;
+	if (b->data)
+		b->data[0] = '\0';
+}
+
+void
+sg_buf_reserve(sg_buf *b, size_t extra)
+{
+	size_t		need = b->len + extra + 1;
+	size_t		cap = b->cap ? b->cap : 64;
+
+	if (need <= b->cap)
+		return;
+	while (cap < need)
+		cap *= 2;
+	b->data = sg_realloc(b->data, cap);
+	b->cap = cap;
+	b->data[b->len] = '\0';
+}
+
+void
+sg_buf_append(sg_buf *b, const void *data, size_t len)
+{
+	sg_buf_reserve(b, len);
+	memcpy(b->data + b->len, data, len);
+	b->len += len;
+	b->data[b->len] = '\0';
+}
+
+void
+sg_buf_append_str(sg_buf *b, const char *s)
+{
+	sg_buf_append(b, s, strlen(s));
+}
+
+void
+sg_buf_printf(sg_buf *b, const char *fmt,...)
+{
+	va_list		ap;
+	int			n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	sg_buf_reserve(b, (size_t) n);
+	va_start(ap, fmt);
+	vsnprintf(b->data + b->len, (size_t) n + 1, fmt, ap);
+	va_end(ap);
+	b->len += (size_t) n;
+}

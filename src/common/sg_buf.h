@@ -1,0 +1,31 @@
+/*
+ * sg_buf.h - a growable byte buffer (malloc based) for code shared by the
+ * server and the sgbackup program.  Out of memory aborts the process, as
+ * palloc failure would; data is always NUL-terminated for convenience.
+ */
+#ifndef SG_BUF_H
+#define SG_BUF_H
+
+#include <stddef.h>
+
+typedef struct sg_buf
+{
+	char	   *data;
+	size_t		len;
+	size_t		cap;
+} sg_buf;
+
+extern void sg_buf_init(sg_buf *b);
+extern void sg_buf_free(sg_buf *b);
+extern void sg_buf_reset(sg_buf *b);
+extern void sg_buf_reserve(sg_buf *b, size_t extra);
+extern void sg_buf_append(sg_buf *b, const void *data, size_t len);
+extern void sg_buf_append_str(sg_buf *b, const char *s);
+extern void sg_buf_printf(sg_buf *b, const char *fmt,...)
+			__attribute__((format(printf, 2, 3)));
+/* malloc'ed copy of s (NULL stays NULL); aborts on out of memory */
+extern char *sg_strdup(const char *s);
+extern void *sg_malloc(size_t size);
+extern void *sg_realloc(void *p, size_t size);
+
+#endif							/* SG_BUF_H */

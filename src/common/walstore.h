@@ -1,0 +1,58 @@
+/*
+ * walstore.h - storing and fetching WAL files (segments, .history,
+ * .backup, .partial) as objects under <prefix>/wal/.  The archive module's
+ * upload threads and `sgbackup wal-push` / `wal-fetch` share this code.
+ *
+ * Object "wal/<FILENAME>" holds the file compressed as a single zstd or
+ * lz4 frame (or as is), with user metadata:
+ *   sgbackup-compression  zstd | lz4 | none
+ *   sgbackup-size         bytes of the original file
+ *   sgbackup-sha256       hex sha256 of the original file
+ * and Content-MD5 on upload, so S3 checks the stored bytes and any client
+ * can check the content.
+ */
+#ifndef WALSTORE_H
+#define WALSTORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "s3_client.h"
+#include "sg_config.h"
+#include "sg_error.h"
+
+typedef enum wal_push_outcome
+{
+	WAL_PUSH_STORED,			/* uploaded now */
+	WAL_PUSH_ALREADY_STORED		/* identical copy was already there */
+} wal_push_outcome;
+
+typedef struct wal_push_result
+{
+	wal_push_outcome outcome;
+	int64_t		original_bytes;
+	int64_t		stored_bytes;
+} wal_push_result;
+
+/*
+ * Store the file at path under wal/<name>.  True only when S3 holds it
+ * durably.  A different object already stored under that name is
+ * SG_ERR_CONFLICT and is never overwritten.
+ */
+extern bool wal_push(s3_client *c, const char *path, const char *name,
+					 sg_compression method, int level,
+					 wal_push_result *result, sg_error *err);
+
+/*
+ * Fetch wal/<name> into dest: verify size and sha256, write a temporary
+ * file next to dest, fsync, rename over dest, fsync the directory.
+ * Returns 1 when stored and written, 0 when there is no such object
+ * (err->kind SG_ERR_NOT_FOUND), -1 on any other error.
+ */
+extern int	wal_fetch(s3_client *c, const char *name, const char *dest,
+					  sg_error *err);
+
+/* true when name looks like a WAL file the archiver hands out */
+extern bool wal_name_valid(const char *name);
+
+#endif							/* WALSTORE_H */

@@ -1,0 +1,38 @@
+/*
+ * unit.h - a tiny TAP producer for the C unit tests under test/unit.
+ * Each test program prints "ok N - name" / "not ok N - name" lines and
+ * a plan at the end; test/t/001_unit.pl runs them under prove.
+ */
+#ifndef UNIT_H
+#define UNIT_H
+
+#include <stdio.h>
+#include <string.h>
+
+static int	unit_count = 0;
+static int	unit_failed = 0;
+
+#define UNIT_OK(cond, ...) \
+	do { \
+		unit_count++; \
+		if (cond) printf("ok %d - ", unit_count); \
+		else { printf("not ok %d - ", unit_count); unit_failed++; } \
+		printf(__VA_ARGS__); \
+		printf("\n"); \
+		fflush(stdout); \
+	} while (0)
+
+/* compare two strings; print both on mismatch */
+#define UNIT_STREQ(got, want, ...) \
+	do { \
+		const char *g_ = (got), *w_ = (want); \
+		int same_ = (g_ && w_ && strcmp(g_, w_) == 0); \
+		UNIT_OK(same_, __VA_ARGS__); \
+		if (!same_) \
+			printf("# got:  %s\n# want: %s\n", g_ ? g_ : "(null)", w_ ? w_ : "(null)"); \
+	} while (0)
+
+#define UNIT_DONE() \
+	(printf("1..%d\n", unit_count), unit_failed ? 1 : 0)
+
+#endif							/* UNIT_H */
