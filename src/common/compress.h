@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "sg_buf.h"
 #include "sg_config.h"
@@ -19,6 +20,12 @@ typedef struct sg_decompressor sg_decompressor;
 /* level 0 means the method's fast default (zstd 1, lz4 0) */
 extern sg_compressor *sg_compressor_new(sg_compression method, int level,
 										sg_error *err);
+/*
+ * optional, before the first feed: the total number of bytes that will be
+ * fed; the frame records it and compression fails if a different amount
+ * arrives
+ */
+extern bool sg_compressor_pledge(sg_compressor *c, int64_t size, sg_error *err);
 /* compress len bytes of in, appending output to out */
 extern bool sg_compressor_feed(sg_compressor *c, const void *in, size_t len,
 							   sg_buf *out, sg_error *err);

@@ -41,6 +41,7 @@ typedef struct s3_object_info
 	int64_t		size;
 	char		etag[80];		/* without quotes */
 	char		last_modified[40];	/* as sent by the server */
+	char		storage_class[32];	/* x-amz-storage-class; "" for STANDARD */
 	int			nmeta;
 	char	   *meta_name[S3_MAX_META];	/* lower case, without x-amz-meta- */
 	char	   *meta_value[S3_MAX_META];
@@ -112,6 +113,7 @@ typedef struct s3_list_entry
 	int64_t		size;
 	const char *etag;
 	const char *last_modified;
+	const char *storage_class;	/* as listed ("STANDARD", ...) or "" */
 } s3_list_entry;
 
 /* called for each object; return false to stop listing (not an error) */
@@ -142,5 +144,11 @@ extern const char *s3_multipart_upload_id(const s3_multipart *mp);
 
 /* the storage this client was made for (bucket, prefix, ...) */
 extern const sg_storage *s3_client_storage(const s3_client *c);
+
+/* the region requests are signed for (given, discovered or us-east-1) */
+extern const char *s3_client_region(const s3_client *c);
+
+/* for tests: max-keys of each ListObjectsV2 page (0: the server's 1000) */
+extern void s3_client_set_list_page_size(s3_client *c, int max_keys);
 
 #endif							/* S3_CLIENT_H */

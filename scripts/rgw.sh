@@ -1,0 +1,467 @@
+#!/bin/bash
+# A throwaway S3 server for the tests: a one-host Ceph cluster (mon + osd on
+# memstore) with a RADOS Gateway, all under one folder and bound to 127.0.0.1.
+#
+#   scripts/rgw.sh start [DIR]          (re)create the cluster, gateway, user, bucket
+#   scripts/rgw.sh stop [DIR]           kill every daemon of DIR (data is in memory: lost)
+#   scripts/rgw.sh stop-gateway [DIR]   kill only radosgw (cluster and objects stay)
+#   scripts/rgw.sh start-gateway [DIR]  start radosgw again and wait until it serves
+#   scripts/rgw.sh status [DIR]         exit 0 if the gateway answers signed requests
+#   scripts/rgw.sh clean [DIR]          stop, then remove DIR
+#
+# DIR defaults to /tmp/sgbackup-rgw.  After start, DIR/env.sh exports the
+# SG_TEST_S3_* settings and defines sg_aws (awscli against the gateway).
+# Ports: SG_RGW_HTTP_PORT (7480), SG_RGW_HTTPS_PORT (7443), SG_RGW_MON_PORT (6789).
+# When started by root the daemons run as SG_RGW_USER (default: postgres if
+# that user exists, else root) so that the tests can stop/start the gateway.
+
+set -euo pipefail
+
+SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+. "$SCRIPT_DIR/lib.sh"
+
+TIMEOUT=${SG_RGW_TIMEOUT:-120}
+ACCESS_KEY=SGTESTACCESSKEY0001
+SECRET_KEY='sgtest/secret+key/0123456789abcdefABCDEF'
+BUCKET=sgbackup-test
+REGION=us-east-1
+MEMSTORE_BYTES=${SG_RGW_MEMSTORE_BYTES:-6442450944}
+MARKER=.sgbackup-rgw
+T0=$(date +%s%3N)
+
+# ----- paths and users ---------------------------------------------------
+
+set_dir()
+{
+	DIR=${1:-/tmp/sgbackup-rgw}
+	case "$DIR" in
+		/*) ;;
+		*) DIR="$PWD/$DIR" ;;
+	esac
+	DIR=${DIR%/}
+	[ -n "$DIR" ] && [ "$DIR" != /tmp ] || die "refusing to use \"${1:-/}\" as the cluster folder"
+	CONF=$DIR/ceph.conf
+	export CEPH_CONF=$CONF
+}
+
+# decide which user runs the daemons (sets RUN_USER and DAEMON_ARGS)
+set_user()
+{
+	DAEMON_ARGS=()
+	if [ "$(id -u)" -ne 0 ]; then
+		RUN_USER=$(id -un)
+		return
+	fi
+	if [ -n "${SG_RGW_USER:-}" ]; then
+		RUN_USER=$SG_RGW_USER
+	elif id postgres >/dev/null 2>&1; then
+		RUN_USER=postgres
+	else
+		RUN_USER=root
+	fi
+	id "$RUN_USER" >/dev/null 2>&1 || die "user \"$RUN_USER\" (SG_RGW_USER) does not exist"
+	if [ "$RUN_USER" != root ]; then
+		DAEMON_ARGS=(--setuser "$RUN_USER" --setgroup "$(id -gn "$RUN_USER")")
+	fi
+}
+
+# ----- processes ---------------------------------------------------------
+
+# pid_of NAME: print the pid of daemon NAME (mon.a, osd.0, client.rgw) of
+# this DIR if it runs; the command line must name our ceph.conf
+pid_of()
+{
+	local pidfile=$DIR/run/$1.pid pid
+	[ -r "$pidfile" ] || return 1
+	pid=$(cat "$pidfile" 2>/dev/null) || return 1
+	[[ "$pid" =~ ^[0-9]+$ ]] || return 1
+	[ -r "/proc/$pid/cmdline" ] || return 1
+	tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "$CONF" || return 1
+	echo "$pid"
+}
+
+# stop_daemon NAME [GRACE]: SIGTERM, wait up to GRACE s (default 5), then SIGKILL
+stop_daemon()
+{
+	local name=$1 grace=${2:-5} pid i
+	pid=$(pid_of "$name") || { rm -f "$DIR/run/$name.pid"; return 0; }
+	kill -TERM "$pid" 2>/dev/null || true
+	for ((i = 0; i < grace * 10; i++)); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		kill -KILL "$pid" 2>/dev/null || true
+		for ((i = 0; i < 50; i++)); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+	fi
+	rm -f "$DIR/run/$name.pid"
+}
+
+stop_all()
+{
+	[ -f "$CONF" ] || return 0
+	stop_daemon client.rgw 10
+	# memstore would write every object to disk on a clean shutdown: the data
+	# is throwaway, so the osd is killed at once
+	stop_daemon osd.0 0
+	stop_daemon mon.a 5
+	rm -f "$DIR/pids"
+}
+
+write_pids()
+{
+	local name pid
+	: >"$DIR/pids"
+	for name in mon.a osd.0 client.rgw; do
+		if pid=$(pid_of "$name"); then
+			echo "$name $pid" >>"$DIR/pids"
+		fi
+	done
+	chmod 644 "$DIR/pids"
+}
+
+# ----- failure reports ---------------------------------------------------
+
+dump_logs()
+{
+	local f
+	for f in "$DIR"/log/*.log; do
+		[ -s "$f" ] || continue
+		echo "----- last lines of $f -----" >&2
+		tail -n 25 "$f" >&2
+	done
+}
+
+fail()
+{
+	printf '%s: error: %s\n' "${0##*/}" "$*" >&2
+	dump_logs
+	exit 1
+}
+
+# step TEXT: note in DIR/log/setup.log how long start has taken so far
+step()
+{
+	echo "=== +$(( $(now_ms) - T0 )) ms: $*" >>"$DIR/log/setup.log"
+}
+
+# ----- files -------------------------------------------------------------
+
+make_certs()
+{
+	local t=$DIR/tls
+	mkdir -p "$t"
+	openssl req -x509 -newkey rsa:2048 -nodes -days 3650 \
+		-keyout "$t/ca.key" -out "$DIR/ca.pem" -subj "/CN=sgbackup test CA" \
+		-addext "basicConstraints=critical,CA:TRUE" \
+		-addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null ||
+		die "openssl could not create the test CA"
+	# OpenSSL and curl ignore a wildcard right under a top-level name such
+	# as *.localhost, so the test bucket names are listed as well
+	cat >"$t/server.ext" <<EOF
+basicConstraints = CA:FALSE
+keyUsage = critical, digitalSignature, keyEncipherment
+extendedKeyUsage = serverAuth
+subjectAltName = IP:127.0.0.1, DNS:localhost, DNS:*.localhost, DNS:$BUCKET.localhost, DNS:sgbackup-test2.localhost, DNS:sgbackup-bench.localhost
+EOF
+	openssl req -newkey rsa:2048 -nodes -keyout "$t/server.key" \
+		-out "$t/server.csr" -subj "/CN=localhost" 2>/dev/null &&
+	openssl x509 -req -in "$t/server.csr" -CA "$DIR/ca.pem" -CAkey "$t/ca.key" \
+		-CAcreateserial -days 3650 -extfile "$t/server.ext" \
+		-out "$t/server.pem" 2>/dev/null ||
+		die "openssl could not create the server certificate"
+	chmod 644 "$DIR/ca.pem" "$t/server.pem"
+	chmod 600 "$t/ca.key" "$t/server.key"
+}
+
+write_conf()
+{
+	local fsid
+	fsid=$(cat /proc/sys/kernel/random/uuid)
+	cat >"$CONF" <<EOF
+# generated by scripts/rgw.sh: a one-host test cluster, everything under $DIR
+[global]
+fsid = $fsid
+mon host = 127.0.0.1:$MON_PORT
+public addr = 127.0.0.1
+cluster addr = 127.0.0.1
+ms bind msgr2 = false
+ms bind ipv6 = false
+ms bind port min = 6800
+ms bind port max = 7100
+auth cluster required = none
+auth service required = none
+auth client required = none
+auth allow insecure global id reclaim = true
+keyring = $DIR/keyring
+run dir = $DIR/run
+pid file = $DIR/run/\$name.pid
+admin socket = $DIR/run/\$name.asok
+log file = $DIR/log/\$name.log
+mon cluster log file = $DIR/log/cluster.log
+crash dir = $DIR/crash
+log to stderr = false
+err to stderr = true
+osd objectstore = memstore
+memstore device bytes = $MEMSTORE_BYTES
+osd pool default size = 1
+osd pool default min size = 1
+osd pool default pg num = 8
+osd pool default pgp num = 8
+osd pool default pg autoscale mode = off
+mon allow pool size one = true
+mon warn on pool no redundancy = false
+osd crush chooseleaf type = 0
+mon osd full ratio = 0.99
+mon osd backfillfull ratio = 0.98
+mon osd nearfull ratio = 0.97
+mon data avail crit = 0
+mon data avail warn = 0
+
+[mon]
+mon data = $DIR/mon/\$id
+
+[osd]
+osd data = $DIR/osd/\$id
+
+[client.rgw]
+rgw frontends = beast endpoint=127.0.0.1:$HTTP_PORT ssl_endpoint=127.0.0.1:$HTTPS_PORT ssl_certificate=$DIR/tls/server.pem ssl_private_key=$DIR/tls/server.key
+rgw dns name = localhost
+rgw data = $DIR/rgw
+rgw dynamic resharding = false
+rgw s3 auth use sts = true
+rgw sts key = sgtestsgteststs1
+EOF
+	chmod 644 "$CONF"
+}
+
+write_env()
+{
+	cat >"$DIR/env.sh" <<EOF
+# generated by scripts/rgw.sh: settings of the test S3 server in $DIR
+export SG_TEST_RGW_DIR='$DIR'
+export SG_TEST_S3_HTTP='http://127.0.0.1:$HTTP_PORT'
+export SG_TEST_S3_HTTPS='https://127.0.0.1:$HTTPS_PORT'
+export SG_TEST_S3_HTTP_VHOST='http://$BUCKET.localhost:$HTTP_PORT'
+export SG_TEST_S3_HTTPS_VHOST='https://$BUCKET.localhost:$HTTPS_PORT'
+export SG_TEST_S3_CA_FILE='$DIR/ca.pem'
+export SG_TEST_S3_BUCKET='$BUCKET'
+export SG_TEST_S3_ACCESS_KEY='$ACCESS_KEY'
+export SG_TEST_S3_SECRET_KEY='$SECRET_KEY'
+export SG_TEST_S3_REGION='$REGION'
+
+# sg_aws ARGS...: Debian's awscli against the gateway over plain HTTP
+# (add --endpoint-url "\$SG_TEST_S3_HTTPS" --ca-bundle "\$SG_TEST_S3_CA_FILE" for TLS)
+sg_aws()
+{
+	AWS_ACCESS_KEY_ID="\$SG_TEST_S3_ACCESS_KEY" \\
+	AWS_SECRET_ACCESS_KEY="\$SG_TEST_S3_SECRET_KEY" \\
+	AWS_DEFAULT_REGION="\$SG_TEST_S3_REGION" \\
+	AWS_REQUEST_CHECKSUM_CALCULATION=when_required \\
+	AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null \\
+	/usr/bin/aws --endpoint-url "\$SG_TEST_S3_HTTP" "\$@"
+}
+EOF
+	chmod 644 "$DIR/env.sh"
+}
+
+# ----- steps -------------------------------------------------------------
+
+# s3_request METHOD PATH [CURL ARGS...]: signed request over plain HTTP
+s3_request()
+{
+	local method=$1 path=$2
+	shift 2
+	curl -sS -f --max-time 10 -X "$method" \
+		--aws-sigv4 "aws:amz:$REGION:s3" --user "$ACCESS_KEY:$SECRET_KEY" \
+		-H "x-amz-content-sha256: UNSIGNED-PAYLOAD" \
+		"$@" "http://127.0.0.1:$HTTP_PORT$path"
+}
+
+start_mon()
+{
+	step "mon mkfs"
+	monmaptool --create --clobber --fsid "$(awk '$1 == "fsid" {print $3}' "$CONF")" \
+		--add a "127.0.0.1:$MON_PORT" "$DIR/monmap" >/dev/null ||
+		fail "monmaptool failed"
+	ceph-mon -c "$CONF" --mkfs -i a --monmap "$DIR/monmap" "${DAEMON_ARGS[@]}" \
+		>>"$DIR/log/setup.log" 2>&1 || fail "ceph-mon --mkfs failed"
+	step "mon start"
+	ceph-mon -c "$CONF" -i a "${DAEMON_ARGS[@]}" >>"$DIR/log/setup.log" 2>&1 ||
+		fail "ceph-mon did not start"
+}
+
+start_osd()
+{
+	local uuid id
+	uuid=$(cat /proc/sys/kernel/random/uuid)
+	step "osd new"
+	id=$(timeout "$TIMEOUT" ceph -c "$CONF" --connect-timeout 60 osd new "$uuid" 2>>"$DIR/log/setup.log") ||
+		fail "the monitor did not answer 'ceph osd new'"
+	[ "$id" = 0 ] || fail "unexpected osd id \"$id\""
+	mkdir -p "$DIR/osd/0"
+	chown_dir
+	step "osd mkfs"
+	ceph-osd -c "$CONF" -i 0 --mkfs --osd-uuid "$uuid" "${DAEMON_ARGS[@]}" \
+		>>"$DIR/log/setup.log" 2>&1 || fail "ceph-osd --mkfs failed"
+	step "osd start"
+	ceph-osd -c "$CONF" -i 0 "${DAEMON_ARGS[@]}" >>"$DIR/log/setup.log" 2>&1 ||
+		fail "ceph-osd did not start"
+}
+
+# zone set-up and user, done with radosgw-admin before the gateway starts
+setup_zone()
+{
+	local admin=(timeout "$TIMEOUT" radosgw-admin -c "$CONF" -n client.rgw)
+	local sc
+
+	step "user create"
+	"${admin[@]}" user create --uid=sgtest --display-name="sgbackup tests" \
+		--access-key="$ACCESS_KEY" --secret-key="$SECRET_KEY" \
+		>>"$DIR/log/setup.log" 2>&1 || fail "radosgw-admin could not create the test user"
+	step "caps add"
+	"${admin[@]}" caps add --uid=sgtest \
+		--caps="oidc-provider=*;roles=*;user-policy=*" \
+		>>"$DIR/log/setup.log" 2>&1 || fail "radosgw-admin could not give caps to the test user"
+	# the default zone and zonegroup exist once radosgw-admin has created a user
+	for sc in STANDARD_IA REDUCED_REDUNDANCY; do
+		step "zonegroup placement $sc"
+		"${admin[@]}" zonegroup placement add --rgw-zonegroup default \
+			--placement-id default-placement --storage-class "$sc" \
+			>>"$DIR/log/setup.log" 2>&1 ||
+			fail "radosgw-admin could not add storage class $sc to the zonegroup"
+		step "zone placement $sc"
+		"${admin[@]}" zone placement add --rgw-zone default \
+			--placement-id default-placement --storage-class "$sc" \
+			--data-pool default.rgw.buckets.data \
+			>>"$DIR/log/setup.log" 2>&1 ||
+			fail "radosgw-admin could not add storage class $sc to the zone"
+	done
+}
+
+# start radosgw and wait until it answers a signed request
+gateway_up()
+{
+	[ -f "$CONF" ] || die "no cluster in $DIR (run: $0 start $DIR)"
+	if pid_of client.rgw >/dev/null; then
+		return 0
+	fi
+	pid_of osd.0 >/dev/null || die "the cluster in $DIR is not running (run: $0 start $DIR)"
+	port_open "$HTTP_PORT" && die "port 127.0.0.1:$HTTP_PORT is already in use"
+	port_open "$HTTPS_PORT" && die "port 127.0.0.1:$HTTPS_PORT is already in use"
+	mkdir -p "$DIR/rgw"
+	chown_dir
+	step "radosgw start"
+	radosgw -c "$CONF" -n client.rgw "${DAEMON_ARGS[@]}" >>"$DIR/log/setup.log" 2>&1 ||
+		fail "radosgw did not start"
+	wait_until "$TIMEOUT" "radosgw on 127.0.0.1:$HTTP_PORT" s3_request GET / ||
+		fail "the gateway does not answer signed requests"
+	step "http answers"
+	wait_until 10 "radosgw on 127.0.0.1:$HTTPS_PORT" port_open "$HTTPS_PORT" ||
+		fail "the gateway does not listen on 127.0.0.1:$HTTPS_PORT"
+	write_pids
+}
+
+chown_dir()
+{
+	if [ "$(id -u)" -eq 0 ] && [ "$RUN_USER" != root ]; then
+		chown -R "$RUN_USER:" "$DIR"
+	fi
+}
+
+# read the ports back from an existing ceph.conf
+load_ports()
+{
+	HTTP_PORT=${SG_RGW_HTTP_PORT:-7480}
+	HTTPS_PORT=${SG_RGW_HTTPS_PORT:-7443}
+	MON_PORT=${SG_RGW_MON_PORT:-6789}
+	[ -f "$CONF" ] || return 0
+	HTTP_PORT=$(sed -n 's/^rgw frontends = beast endpoint=127\.0\.0\.1:\([0-9]*\) .*/\1/p' "$CONF")
+	HTTPS_PORT=$(sed -n 's/^rgw frontends = .*ssl_endpoint=127\.0\.0\.1:\([0-9]*\) .*/\1/p' "$CONF")
+	MON_PORT=$(sed -n 's/^mon host = 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$CONF")
+}
+
+# ----- commands ----------------------------------------------------------
+
+cmd_start()
+{
+	local p
+	T0=$(now_ms)
+	if [ -e "$DIR" ]; then
+		[ -d "$DIR" ] || die "$DIR exists and is not a folder"
+		if [ -n "$(ls -A "$DIR")" ] && [ ! -e "$DIR/$MARKER" ]; then
+			die "$DIR is not empty and was not made by $0; refusing to use it"
+		fi
+		stop_all
+		rm -rf "$DIR"
+	fi
+	HTTP_PORT=${SG_RGW_HTTP_PORT:-7480}
+	HTTPS_PORT=${SG_RGW_HTTPS_PORT:-7443}
+	MON_PORT=${SG_RGW_MON_PORT:-6789}
+	for p in "$MON_PORT" "$HTTP_PORT" "$HTTPS_PORT"; do
+		port_open "$p" && die "port 127.0.0.1:$p is already in use (another cluster running?)"
+	done
+	mkdir -p "$DIR"/{run,log,mon/a,osd,crash,rgw}
+	chmod 755 "$DIR"
+	touch "$DIR/$MARKER" "$DIR/keyring"
+	make_certs
+	write_conf
+	chown_dir
+	msg "starting ceph mon and osd (memstore, $MEMSTORE_BYTES bytes) in $DIR"
+	start_mon
+	start_osd
+	setup_zone
+	msg "starting radosgw on 127.0.0.1:$HTTP_PORT (http) and 127.0.0.1:$HTTPS_PORT (https)"
+	gateway_up
+	step "https answers"
+	s3_request PUT "/$BUCKET" -o /dev/null ||
+		fail "could not create bucket $BUCKET"
+	step "bucket created"
+	write_env
+	chown_dir
+	step "ready"
+	msg "ready in $(( $(now_ms) - T0 )) ms; settings: . $DIR/env.sh"
+}
+
+cmd_stop_gateway()
+{
+	[ -f "$CONF" ] || return 0
+	stop_daemon client.rgw 10
+	wait_until 10 "port $HTTP_PORT to close" eval '! port_open '"$HTTP_PORT" ||
+		die "port 127.0.0.1:$HTTP_PORT is still open"
+	write_pids
+}
+
+cmd_clean()
+{
+	[ -e "$DIR" ] || return 0
+	[ -e "$DIR/$MARKER" ] || die "$DIR was not made by $0; not removing it"
+	stop_all
+	rm -rf "$DIR"
+}
+
+main()
+{
+	local cmd=${1:-}
+	[ $# -le 2 ] || die "too many arguments"
+	set_dir "${2:-}"
+	set_user
+	load_ports
+	case "$cmd" in
+		start) cmd_start ;;
+		stop) stop_all ;;
+		stop-gateway) cmd_stop_gateway ;;
+		start-gateway) gateway_up ;;
+		status) s3_request GET / -o /dev/null ;;
+		clean) cmd_clean ;;
+		*)
+			echo "usage: $0 start|stop|stop-gateway|start-gateway|status|clean [DIR]" >&2
+			exit 2
+			;;
+	esac
+}
+
+main "$@"

@@ -1,0 +1,52 @@
+-- sgbackup 0.1: WAL archiving and base backups to S3.
+\echo Use "CREATE EXTENSION sgbackup" to load this file. \quit
+
+-- Like pg_cron: the functions live in pg_catalog so that they can be called
+-- unqualified; tables and views live in the schema sgbackup.
+CREATE SCHEMA sgbackup;
+GRANT USAGE ON SCHEMA sgbackup TO PUBLIC;
+
+DO $$
+BEGIN
+	IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'sgbackup_operator') THEN
+		CREATE ROLE sgbackup_operator NOLOGIN;
+	END IF;
+END
+$$;
+
+-- SGObjectStorage specs applied with sgbackup_apply(), by metadata.name.
+-- They hold secret key selectors (names of files), never secret values.
+CREATE TABLE sgbackup.object_storage (
+	name text PRIMARY KEY,
+	spec text NOT NULL,
+	applied_at timestamptz NOT NULL DEFAULT now()
+);
+REVOKE ALL ON sgbackup.object_storage FROM PUBLIC;
+
+CREATE FUNCTION pg_catalog.sgbackup_apply(manifest text)
+RETURNS text
+AS 'MODULE_PATHNAME', 'sgbackup_apply'
+LANGUAGE C STRICT VOLATILE;
+REVOKE ALL ON FUNCTION pg_catalog.sgbackup_apply(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION pg_catalog.sgbackup_apply(text) TO sgbackup_operator;
+
+CREATE FUNCTION sgbackup.archiver_status(
+	OUT last_archived_wal text,
+	OUT last_archived_time timestamptz,
+	OUT last_failed_wal text,
+	OUT last_failed_time timestamptz,
+	OUT last_failure text,
+	OUT archived_count bigint,
+	OUT already_stored_count bigint,
+	OUT archived_bytes bigint,
+	OUT stored_bytes bigint,
+	OUT failed_count bigint,
+	OUT backlog bigint)
+RETURNS record
+AS 'MODULE_PATHNAME', 'sgbackup_archiver_status'
+LANGUAGE C STRICT VOLATILE;
+
+-- what the archive module did: last archived WAL and time, last failure
+-- and its message, files and bytes pushed, and the backlog in pg_wal
+CREATE VIEW sgbackup.archiver AS
+	SELECT * FROM sgbackup.archiver_status();

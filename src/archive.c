@@ -1,0 +1,203 @@
+/*
+ * archive.c - the archive module: archive_library = 'sgbackup'.
+ *
+ * The archiver hands us one file at a time.  We answer true only when S3
+ * holds it durably.  Every failure is logged with its cause and answered
+ * false, and no ERROR escapes the callback: on PostgreSQL 15 and 16 an
+ * ERROR there would kill the archiver (this follows contrib/basic_archive's
+ * own handler; 17 does the same in core, where it is harmless).
+ */
+#include "postgres.h"
+
+#include <signal.h>
+
+#include "miscadmin.h"
+#include "postmaster/interrupt.h"
+#include "storage/fd.h"
+#include "storage/ipc.h"
+#include "storage/pmsignal.h"
+#include "utils/memutils.h"
+#if PG_VERSION_NUM >= 160000
+#include "archive/archive_module.h"
+#else
+#include "postmaster/pgarch.h"
+#endif
+
+#include "archiver_state.h"
+#include "settings.h"
+#include "upload_pool.h"
+
+static MemoryContext archive_context = NULL;
+static volatile sig_atomic_t shutdown_started = false;
+static pqsigfunc previous_usr2 = NULL;
+
+/*
+ * The postmaster sends SIGUSR2 to make the archiver archive what is left
+ * and exit.  We note it, so that a slow upload cannot hold up shutdown for
+ * more than a bounded time, and pass it on to the archiver's own handler.
+ */
+static void
+note_shutdown(SIGNAL_ARGS)
+{
+	shutdown_started = true;
+	if (previous_usr2 && previous_usr2 != SIG_IGN && previous_usr2 != SIG_DFL)
+		previous_usr2(postgres_signal_arg);
+}
+
+static bool
+shutting_down(void)
+{
+	return shutdown_started || ShutdownRequestPending || !PostmasterIsAlive();
+}
+
+static void
+on_archiver_exit(int code, Datum arg)
+{
+	upload_pool_stop();
+}
+
+/* load the configuration in force and hand it to the upload threads */
+static bool
+configure(sg_error *err)
+{
+	sg_options	o;
+	bool		ok;
+
+	sg_options_init(&o);
+	ok = sgb_load_options(&o, err) && upload_pool_configure(&o, err);
+	sg_options_free(&o);
+	return ok;
+}
+
+static bool
+check_configured(void)
+{
+	sg_error	err;
+
+	sg_error_clear(&err);
+	if (configure(&err))
+		return true;
+	sgb_report(WARNING, &err);
+	sgb_archiver_report_failure("", err.msg);
+	return false;
+}
+
+/* the body of the callback; may ERROR, caught by archive_file() */
+static bool
+archive_file_internal(const char *file, const char *path)
+{
+	sg_error	err;
+	wal_push_result result = {0};
+
+	sg_error_clear(&err);
+	if (!configure(&err))
+	{
+		sgb_report(WARNING, &err);
+		sgb_archiver_report_failure(file, err.msg);
+		return false;
+	}
+	upload_pool_look_ahead(file);
+	if (!upload_pool_archive(file, path, shutting_down, &result, &err))
+	{
+		ereport(WARNING,
+				(errmsg("could not archive \"%s\": %s", file, err.msg),
+				 err.detail[0] ? errdetail("%s", err.detail) : 0,
+				 err.hint[0] ? errhint("%s", err.hint) : 0));
+		sgb_archiver_report_failure(file, err.msg);
+		return false;
+	}
+	sgb_archiver_report_success(file, result.original_bytes, result.stored_bytes,
+								result.outcome == WAL_PUSH_ALREADY_STORED);
+	ereport(DEBUG1,
+			(errmsg("archived \"%s\" (%lld bytes stored)", file,
+					(long long) result.stored_bytes)));
+	return true;
+}
+
+static bool
+archive_file(const char *file, const char *path)
+{
+	sigjmp_buf	local_sigjmp_buf;
+	MemoryContext oldcontext;
+	bool		ok;
+
+	oldcontext = MemoryContextSwitchTo(archive_context);
+	if (sigsetjmp(local_sigjmp_buf, 1) != 0)
+	{
+		/* an ERROR: report it, clean up, and let the archiver retry */
+		error_context_stack = NULL;
+		HOLD_INTERRUPTS();
+		EmitErrorReport();
+		FlushErrorState();
+		AtEOSubXact_Files(false, InvalidSubTransactionId, InvalidSubTransactionId);
+		MemoryContextSwitchTo(oldcontext);
+		MemoryContextReset(archive_context);
+		PG_exception_stack = NULL;
+		RESUME_INTERRUPTS();
+		sgb_archiver_report_failure(file, "unexpected error, see the server log");
+		return false;
+	}
+	PG_exception_stack = &local_sigjmp_buf;
+	ok = archive_file_internal(file, path);
+	PG_exception_stack = NULL;
+	MemoryContextSwitchTo(oldcontext);
+	MemoryContextReset(archive_context);
+	return ok;
+}
+
+static void
+archive_startup(void)
+{
+	archive_context = AllocSetContextCreate(TopMemoryContext, "sgbackup archive",
+											ALLOCSET_DEFAULT_SIZES);
+	previous_usr2 = pqsignal(SIGUSR2, note_shutdown);
+	on_proc_exit(on_archiver_exit, (Datum) 0);
+}
+
+#if PG_VERSION_NUM >= 160000
+
+static bool
+check_configured16(ArchiveModuleState *state)
+{
+	return check_configured();
+}
+
+static bool
+archive_file16(ArchiveModuleState *state, const char *file, const char *path)
+{
+	return archive_file(file, path);
+}
+
+static void
+startup16(ArchiveModuleState *state)
+{
+	archive_startup();
+}
+
+static const ArchiveModuleCallbacks callbacks = {
+	.startup_cb = startup16,
+	.check_configured_cb = check_configured16,
+	.archive_file_cb = archive_file16,
+	.shutdown_cb = NULL
+};
+
+PGDLLEXPORT const ArchiveModuleCallbacks *
+_PG_archive_module_init(void)
+{
+	return &callbacks;
+}
+
+#else
+
+PGDLLEXPORT void _PG_archive_module_init(ArchiveModuleCallbacks *cb);
+
+void
+_PG_archive_module_init(ArchiveModuleCallbacks *cb)
+{
+	archive_startup();
+	cb->check_configured_cb = check_configured;
+	cb->archive_file_cb = archive_file;
+	cb->shutdown_cb = NULL;
+}
+
+#endif

@@ -1,0 +1,20 @@
+/*
+ * archiver_state.h - what the archive module did, in shared memory, for
+ * the sgbackup.archiver view.  Present only when sgbackup is in
+ * shared_preload_libraries; without it the archive module still works
+ * and the view says so.
+ */
+#ifndef SGBACKUP_ARCHIVER_STATE_H
+#define SGBACKUP_ARCHIVER_STATE_H
+
+#include <stdint.h>
+
+extern void sgb_archiver_state_request(void);
+extern void sgb_archiver_state_startup(void);
+
+/* called by the archive module after each file */
+extern void sgb_archiver_report_success(const char *file, int64_t original_bytes,
+										int64_t stored_bytes, bool already_stored);
+extern void sgb_archiver_report_failure(const char *file, const char *message);
+
+#endif							/* SGBACKUP_ARCHIVER_STATE_H */

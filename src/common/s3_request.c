@@ -1,0 +1,701 @@
+/*
+ * s3_request.c - one signed S3 request over the client's libcurl handle
+ * (see s3_request.h): URL and headers, SigV4, retries with exponential
+ * back-off and jitter inside the total time limit, cancellation, and the
+ * mapping of failures to sg_error.
+ *
+ * The handle is reset but kept between requests, so its connection stays
+ * alive.  TLS certificates are always verified.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "s3_request.h"
+#include "s3_xml.h"
+
+#define ERROR_BODY_MAX (1024 * 1024)	/* keep this much of an error reply */
+#define BACKOFF_FIRST_MS 100
+#define BACKOFF_MAX_MS 10000
+
+/* state of one request across its attempts, seen by the curl callbacks */
+typedef struct transfer
+{
+	s3_client  *c;
+	const s3_request *req;
+	s3_response *resp;
+	size_t		read_pos;		/* of req->body */
+	bool		resuming;		/* this attempt continues a partial body */
+	bool		writer_stopped;
+	bool		bad_resume;
+	bool		cancelled;
+	char		errbuf[CURL_ERROR_SIZE];
+} transfer;
+
+void
+s3_response_init(s3_response *resp)
+{
+	memset(resp, 0, sizeof(*resp));
+	sg_buf_init(&resp->body);
+}
+
+static void
+response_clear_headers(s3_response *resp)
+{
+	int			i;
+
+	for (i = 0; i < resp->nheaders; i++)
+	{
+		free(resp->header_name[i]);
+		free(resp->header_value[i]);
+	}
+	free(resp->header_name);
+	free(resp->header_value);
+	resp->header_name = resp->header_value = NULL;
+	resp->nheaders = 0;
+}
+
+void
+s3_response_free(s3_response *resp)
+{
+	response_clear_headers(resp);
+	sg_buf_free(&resp->body);
+}
+
+const char *
+s3_response_header(const s3_response *resp, const char *name)
+{
+	int			i;
+
+	for (i = 0; i < resp->nheaders; i++)
+		if (strcmp(resp->header_name[i], name) == 0)
+			return resp->header_value[i];
+	return NULL;
+}
+
+char *
+s3_full_key(const s3_client *c, const char *key)
+{
+	sg_buf		b;
+
+	sg_buf_init(&b);
+	if (c->storage.prefix && c->storage.prefix[0])
+	{
+		sg_buf_append_str(&b, c->storage.prefix);
+		sg_buf_append_str(&b, "/");
+	}
+	sg_buf_append_str(&b, key);
+	return b.data;
+}
+
+char *
+s3_describe(const s3_client *c, const char *verb, const char *key,
+			const char *preposition)
+{
+	sg_buf		b;
+	char	   *full = s3_full_key(c, key ? key : "");
+
+	sg_buf_init(&b);
+	sg_buf_printf(&b, "%s \"%s\" %s bucket \"%s\"", verb, full, preposition,
+				  c->storage.bucket);
+	free(full);
+	return b.data;
+}
+
+/* ---- curl callbacks ---- */
+
+static size_t
+header_cb(char *data, size_t size, size_t nitems, void *arg)
+{
+	transfer   *t = arg;
+	s3_response *resp = t->resp;
+	size_t		len = size * nitems;
+	size_t		name_len;
+	const char *colon;
+	const char *value;
+	const char *end = data + len;
+	int			i;
+
+	/* a status line starts a new reply (after "100 Continue", say) */
+	if (len >= 5 && strncmp(data, "HTTP/", 5) == 0)
+	{
+		response_clear_headers(resp);
+		return len;
+	}
+	colon = memchr(data, ':', len);
+	if (colon == NULL)
+		return len;
+	name_len = colon - data;
+	value = colon + 1;
+	while (value < end && (*value == ' ' || *value == '\t'))
+		value++;
+	while (end > value && (end[-1] == '\r' || end[-1] == '\n' ||
+						   end[-1] == ' ' || end[-1] == '\t'))
+		end--;
+
+	i = resp->nheaders++;
+	resp->header_name = sg_realloc(resp->header_name, resp->nheaders * sizeof(char *));
+	resp->header_value = sg_realloc(resp->header_value, resp->nheaders * sizeof(char *));
+	resp->header_name[i] = sg_malloc(name_len + 1);
+	for (size_t j = 0; j < name_len; j++)
+		resp->header_name[i][j] = (char) tolower((unsigned char) data[j]);
+	resp->header_name[i][name_len] = '\0';
+	resp->header_value[i] = sg_malloc(end - value + 1);
+	memcpy(resp->header_value[i], value, end - value);
+	resp->header_value[i][end - value] = '\0';
+	return len;
+}
+
+static size_t
+write_cb(char *data, size_t size, size_t nmemb, void *arg)
+{
+	transfer   *t = arg;
+	size_t		len = size * nmemb;
+	long		status = 0;
+
+	curl_easy_getinfo(t->c->curl, CURLINFO_RESPONSE_CODE, &status);
+	if (t->req->write_fn && status >= 200 && status < 300)
+	{
+		if (t->resuming && status != 206)
+		{
+			t->bad_resume = true;
+			return 0;
+		}
+		if (!t->req->write_fn(t->req->write_arg, data, len))
+		{
+			t->writer_stopped = true;
+			return 0;
+		}
+		t->resp->delivered += len;
+		return len;
+	}
+	if (status >= 300 && t->resp->body.len >= ERROR_BODY_MAX)
+		return len;				/* enough of an error reply */
+	sg_buf_append(&t->resp->body, data, len);
+	return len;
+}
+
+static size_t
+read_cb(char *buffer, size_t size, size_t nitems, void *arg)
+{
+	transfer   *t = arg;
+	size_t		left = t->req->body_len - t->read_pos;
+	size_t		n = size * nitems;
+
+	if (n > left)
+		n = left;
+	if (n > 0)
+		memcpy(buffer, (const char *) t->req->body + t->read_pos, n);
+	t->read_pos += n;
+	return n;
+}
+
+static int
+seek_cb(void *arg, curl_off_t offset, int origin)
+{
+	transfer   *t = arg;
+
+	if (origin != SEEK_SET || offset < 0 || (size_t) offset > t->req->body_len)
+		return CURL_SEEKFUNC_FAIL;
+	t->read_pos = (size_t) offset;
+	return CURL_SEEKFUNC_OK;
+}
+
+static int
+xferinfo_cb(void *arg, curl_off_t dltotal, curl_off_t dlnow,
+			curl_off_t ultotal, curl_off_t ulnow)
+{
+	transfer   *t = arg;
+
+	if (t->c->limits.cancel && *t->c->limits.cancel)
+	{
+		t->cancelled = true;
+		return 1;
+	}
+	return 0;
+}
+
+/* ---- building the request ---- */
+
+/* path (not encoded) and URL of req */
+static void
+build_url(s3_client *c, const s3_request *req, sg_buf *path, sg_buf *url)
+{
+	int			i;
+
+	sg_buf_append_str(path, c->base_path);
+	sg_buf_append_str(path, "/");
+	if (req->key)
+	{
+		char	   *full = s3_full_key(c, req->key);
+
+		sg_buf_append_str(path, full);
+		free(full);
+	}
+
+	sg_buf_printf(url, "%s://%s", c->scheme, c->host);
+	s3_uri_encode(url, path->data, false);
+	for (i = 0; i < req->nquery; i++)
+	{
+		sg_buf_append_str(url, i == 0 ? "?" : "&");
+		s3_uri_encode(url, req->query[i].name, true);
+		if (req->query[i].value[0])
+		{
+			sg_buf_append_str(url, "=");
+			s3_uri_encode(url, req->query[i].value, true);
+		}
+	}
+}
+
+static bool
+header_is_signed(const char *name)
+{
+	return strcasecmp(name, "content-md5") == 0 ||
+		strncasecmp(name, "x-amz-", 6) == 0;
+}
+
+static struct curl_slist *
+add_header(struct curl_slist *list, const char *name, const char *value)
+{
+	sg_buf		line;
+	struct curl_slist *out;
+
+	sg_buf_init(&line);
+	sg_buf_printf(&line, "%s: %s", name, value);
+	out = curl_slist_append(list, line.data);
+	sg_buf_free(&line);
+	if (out == NULL)
+		abort();				/* out of memory */
+	return out;
+}
+
+/*
+ * The header list of one attempt, signed now.  etag is sent as If-Match
+ * when resuming a download, so the rest comes from the same object.
+ */
+static struct curl_slist *
+build_headers(s3_client *c, const s3_request *req, const char *path,
+			  const char *payload_hash, int64_t delivered, const char *etag)
+{
+	s3_kv		sign[64];
+	int			nsign = 0;
+	char		amz_date[17];
+	s3_sign_request sreq;
+	s3_sign_key skey;
+	sg_buf		auth;
+	struct curl_slist *list = NULL;
+	int			i;
+
+	s3_amz_date_now(amz_date);
+	sign[nsign++] = (s3_kv) {"host", c->host};
+	sign[nsign++] = (s3_kv) {"x-amz-date", amz_date};
+	sign[nsign++] = (s3_kv) {"x-amz-content-sha256", payload_hash};
+	if (c->cred.session_token)
+		sign[nsign++] = (s3_kv) {"x-amz-security-token", c->cred.session_token};
+	for (i = 0; i < req->nheaders && nsign < 64; i++)
+		if (header_is_signed(req->headers[i].name))
+			sign[nsign++] = req->headers[i];
+
+	memset(&sreq, 0, sizeof(sreq));
+	sreq.method = req->method;
+	sreq.path = path;
+	sreq.query = req->query;
+	sreq.nquery = req->nquery;
+	sreq.headers = sign;
+	sreq.nheaders = nsign;
+	sreq.payload_hash = payload_hash;
+	skey.access_key = c->cred.access_key;
+	skey.secret_key = c->cred.secret_key;
+	skey.region = c->region;
+	skey.service = "s3";
+	skey.amz_date = amz_date;
+	sg_buf_init(&auth);
+	s3_authorization(&sreq, &skey, &auth);
+
+	for (i = 0; i < nsign; i++)
+		list = add_header(list, sign[i].name, sign[i].value);
+	for (i = 0; i < req->nheaders; i++)
+		if (!header_is_signed(req->headers[i].name))
+			list = add_header(list, req->headers[i].name, req->headers[i].value);
+	list = add_header(list, "Authorization", auth.data);
+	sg_buf_free(&auth);
+	list = curl_slist_append(list, "Expect:");	/* no 100-continue wait */
+
+	if (req->range_offset > 0 || req->range_length > 0 || delivered > 0)
+	{
+		char		range[80];
+		int64_t		start = req->range_offset + delivered;
+
+		if (req->range_length > 0)
+			snprintf(range, sizeof(range), "bytes=%lld-%lld", (long long) start,
+					 (long long) (req->range_offset + req->range_length - 1));
+		else
+			snprintf(range, sizeof(range), "bytes=%lld-", (long long) start);
+		list = add_header(list, "Range", range);
+	}
+	if (delivered > 0 && etag && etag[0])
+		list = add_header(list, "If-Match", etag);
+	return list;
+}
+
+static void
+set_options(s3_client *c, const s3_request *req, transfer *t, const char *url,
+			struct curl_slist *headers)
+{
+	CURL	   *h = c->curl;
+
+	curl_easy_reset(h);
+	curl_easy_setopt(h, CURLOPT_URL, url);
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, t->errbuf);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, (long) c->limits.connect_timeout_s);
+	curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1024L);
+	curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, (long) c->limits.low_speed_time_s);
+	curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+	curl_easy_setopt(h, CURLOPT_TCP_KEEPIDLE, 60L);
+	curl_easy_setopt(h, CURLOPT_TCP_KEEPINTVL, 20L);
+	curl_easy_setopt(h, CURLOPT_BUFFERSIZE, 256L * 1024);
+	curl_easy_setopt(h, CURLOPT_UPLOAD_BUFFERSIZE, 512L * 1024);
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (c->ca_pem)
+	{
+		struct curl_blob blob;
+
+		blob.data = c->ca_pem;
+		blob.len = strlen(c->ca_pem);
+		blob.flags = CURL_BLOB_COPY;
+		curl_easy_setopt(h, CURLOPT_CAINFO_BLOB, &blob);
+	}
+	else if (c->storage.ca_file && c->storage.ca_file[0])
+		curl_easy_setopt(h, CURLOPT_CAINFO, c->storage.ca_file);
+
+	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, header_cb);
+	curl_easy_setopt(h, CURLOPT_HEADERDATA, t);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, write_cb);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, t);
+	if (c->limits.cancel)
+	{
+		curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+		curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, xferinfo_cb);
+		curl_easy_setopt(h, CURLOPT_XFERINFODATA, t);
+	}
+
+	if (strcmp(req->method, "HEAD") == 0)
+		curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+	else if (strcmp(req->method, "GET") == 0)
+		curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+	else if (strcmp(req->method, "PUT") == 0 || strcmp(req->method, "POST") == 0)
+	{
+		curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
+		curl_easy_setopt(h, CURLOPT_READFUNCTION, read_cb);
+		curl_easy_setopt(h, CURLOPT_READDATA, t);
+		curl_easy_setopt(h, CURLOPT_SEEKFUNCTION, seek_cb);
+		curl_easy_setopt(h, CURLOPT_SEEKDATA, t);
+		curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, (curl_off_t) req->body_len);
+		if (strcmp(req->method, "POST") == 0)
+			curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, "POST");
+	}
+	else
+		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, req->method);
+}
+
+/* ---- retries ---- */
+
+static bool
+status_retryable(long status)
+{
+	return status >= 500 || status == 408 || status == 429;
+}
+
+static bool
+curl_retryable(CURLcode rc)
+{
+	switch (rc)
+	{
+		case CURLE_COULDNT_RESOLVE_HOST:
+		case CURLE_COULDNT_CONNECT:
+		case CURLE_OPERATION_TIMEDOUT:
+		case CURLE_SEND_ERROR:
+		case CURLE_RECV_ERROR:
+		case CURLE_GOT_NOTHING:
+		case CURLE_PARTIAL_FILE:
+		case CURLE_SSL_CONNECT_ERROR:
+		case CURLE_HTTP2:
+		case CURLE_HTTP2_STREAM:
+		case CURLE_WEIRD_SERVER_REPLY:
+			return true;
+		default:
+			return false;
+	}
+}
+
+static bool
+curl_tls_failure(CURLcode rc)
+{
+	return rc == CURLE_PEER_FAILED_VERIFICATION ||
+		rc == CURLE_SSL_CACERT_BADFILE ||
+		rc == CURLE_SSL_CERTPROBLEM ||
+		rc == CURLE_SSL_INVALIDCERTSTATUS ||
+		rc == CURLE_SSL_ISSUER_ERROR;
+}
+
+static double
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static bool
+cancelled(const s3_client *c)
+{
+	return c->limits.cancel && *c->limits.cancel;
+}
+
+/*
+ * Sleep before attempt number "attempt" (1 for the first retry): half
+ * the exponential delay plus random jitter up to the other half.  False
+ * when that would pass the deadline or when cancelled while waiting.
+ */
+static bool
+backoff(s3_client *c, int attempt, double deadline)
+{
+	long		delay = BACKOFF_FIRST_MS;
+	long		ms;
+	double		until;
+
+	while (--attempt > 0 && delay < BACKOFF_MAX_MS)
+		delay *= 2;
+	if (delay > BACKOFF_MAX_MS)
+		delay = BACKOFF_MAX_MS;
+	ms = delay / 2 + rand_r(&c->seed) % (delay / 2 + 1);
+	until = now_s() + ms / 1000.0;
+	if (until > deadline)
+		return false;
+	while (now_s() < until)
+	{
+		struct timespec ts = {0, 50 * 1000 * 1000};
+
+		if (cancelled(c))
+			return false;
+		nanosleep(&ts, NULL);
+	}
+	return !cancelled(c);
+}
+
+/* err for a request that got no HTTP reply */
+static bool
+transport_error(s3_client *c, const s3_request *req, const transfer *t,
+				CURLcode rc, double started, sg_error *err)
+{
+	const char *why = t->errbuf[0] ? t->errbuf : curl_easy_strerror(rc);
+	double		elapsed = now_s() - started;
+
+	err->http_status = (int) t->resp->status;
+
+	if (t->cancelled || cancelled(c))
+	{
+		sg_error_set(err, SG_ERR_NETWORK, "could not %s: cancelled", req->what);
+		return false;
+	}
+	if (t->writer_stopped)
+	{
+		sg_error_set(err, SG_ERR_IO, "could not %s", req->what);
+		sg_error_detail(err, "Writing the received data failed.");
+		return false;
+	}
+	if (t->bad_resume)
+	{
+		sg_error_set(err, SG_ERR_SERVER, "could not %s", req->what);
+		sg_error_detail(err, "The transfer broke off and %s ignored the byte range asked for to resume it.",
+						c->endpoint);
+		return false;
+	}
+	if (curl_tls_failure(rc))
+	{
+		sg_error_set(err, SG_ERR_CONFIG, "could not %s", req->what);
+		sg_error_detail(err, "The TLS certificate of %s could not be verified: %s.",
+						c->endpoint, why);
+		sg_error_hint(err, "Set sgbackup.s3_ca_file (or the caCertificate secret key selector) to the PEM bundle of the certificate authority that signed the endpoint's certificate.");
+		return false;
+	}
+	sg_error_set(err, SG_ERR_NETWORK, "could not %s", req->what);
+	sg_error_detail(err, "Could not talk to %s: %s (%d attempt%s in %.1f s).",
+					c->endpoint, why, t->resp->attempts,
+					t->resp->attempts == 1 ? "" : "s", elapsed);
+	sg_error_hint(err, "Check sgbackup.s3_endpoint (spec.s3Compatible.endpoint) and that the S3 service is up and reachable from here.");
+	return false;
+}
+
+bool
+s3_request_send(s3_client *c, const s3_request *req, s3_response *resp,
+				sg_error *err)
+{
+	char		payload_hash[65];
+	sg_buf		path;
+	sg_buf		url;
+	char		etag[128] = "";
+	double		started = now_s();
+	double		deadline = started + c->limits.total_timeout_s;
+	transfer	t;
+	CURLcode	rc;
+	bool		ok = false;
+
+	s3_sha256_hex(req->body ? req->body : "", req->body ? req->body_len : 0,
+				  payload_hash);
+	sg_buf_init(&path);
+	sg_buf_init(&url);
+	build_url(c, req, &path, &url);
+	memset(&t, 0, sizeof(t));
+	t.c = c;
+	t.req = req;
+	t.resp = resp;
+
+	for (;;)
+	{
+		struct curl_slist *headers;
+
+		resp->attempts++;
+		resp->status = 0;
+		response_clear_headers(resp);
+		sg_buf_reset(&resp->body);
+		t.read_pos = 0;
+		t.resuming = resp->delivered > 0;
+		t.errbuf[0] = '\0';
+
+		headers = build_headers(c, req, path.data, payload_hash,
+								resp->delivered, etag);
+		set_options(c, req, &t, url.data, headers);
+		rc = cancelled(c) ? CURLE_ABORTED_BY_CALLBACK : curl_easy_perform(c->curl);
+		curl_slist_free_all(headers);
+		if (rc == CURLE_OK)
+			curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &resp->status);
+		if (resp->delivered > 0 && etag[0] == '\0' && s3_response_header(resp, "etag"))
+			snprintf(etag, sizeof(etag), "%s", s3_response_header(resp, "etag"));
+
+		if (rc == CURLE_OK && !status_retryable(resp->status))
+		{
+			ok = true;
+			break;
+		}
+		if (rc != CURLE_OK && (!curl_retryable(rc) || t.cancelled))
+			break;
+		if (req->no_retry || resp->attempts > c->limits.max_retries ||
+			!backoff(c, resp->attempts, deadline))
+		{
+			/* the caller reports the status, unless we were cancelled */
+			ok = (rc == CURLE_OK && !cancelled(c));
+			break;
+		}
+	}
+	if (!ok)
+		transport_error(c, req, &t, rc, started, err);
+	sg_buf_free(&path);
+	sg_buf_free(&url);
+	return ok;
+}
+
+/* ---- HTTP errors ---- */
+
+static bool
+code_is(const s3_xml_error *xe, const char *code)
+{
+	return strcmp(xe->code, code) == 0;
+}
+
+static bool
+credentials_refused(long status, const s3_xml_error *xe)
+{
+	return status == 403 ||
+		code_is(xe, "InvalidAccessKeyId") ||
+		code_is(xe, "SignatureDoesNotMatch") ||
+		code_is(xe, "AccessDenied") ||
+		code_is(xe, "InvalidToken") ||
+		code_is(xe, "ExpiredToken");
+}
+
+/* "answered HTTP 403 (AccessDenied): message" for details */
+static void
+describe_reply(const s3_client *c, const s3_request *req,
+			   const s3_response *resp, const s3_xml_error *xe, sg_error *err)
+{
+	char		retried[64] = "";
+
+	if (resp->attempts > 1)
+		snprintf(retried, sizeof(retried), " after %d attempts", resp->attempts);
+	if (xe->code[0])
+		sg_error_detail(err, "Trying to %s, %s answered HTTP %ld (%s)%s%s%s.",
+						req->what, c->endpoint, resp->status, xe->code, retried,
+						xe->message[0] ? ": " : "", xe->message);
+	else
+		sg_error_detail(err, "Trying to %s, %s answered HTTP %ld%s.",
+						req->what, c->endpoint, resp->status, retried);
+}
+
+bool
+s3_response_error(s3_client *c, const s3_request *req,
+				  const s3_response *resp, sg_error *err)
+{
+	s3_xml_error xe;
+	const char *bucket = c->storage.bucket;
+
+	s3_xml_parse_error(resp->body.data, resp->body.len, &xe);
+	if (credentials_refused(resp->status, &xe))
+	{
+		sg_error_set(err, SG_ERR_CREDENTIALS,
+					 "S3 refused the credentials for bucket \"%s\"", bucket);
+		describe_reply(c, req, resp, &xe, err);
+		if (code_is(&xe, "RequestTimeTooSkewed"))
+			sg_error_hint(err, "Check that this machine's clock is right.");
+		else
+			sg_error_hint(err, "Check the access key and secret key selectors (or AWS_* variables) and that they may use this bucket; the credentials came from %s.",
+						  c->cred.source);
+	}
+	else if (code_is(&xe, "NoSuchBucket"))
+	{
+		sg_error_set(err, SG_ERR_NOT_FOUND, "bucket \"%s\" does not exist", bucket);
+		describe_reply(c, req, resp, &xe, err);
+		sg_error_hint(err, "Check sgbackup.s3_bucket (spec.s3.bucket) and sgbackup.s3_endpoint, or create the bucket.");
+	}
+	else if (resp->status == 404 && (xe.code[0] == '\0' || code_is(&xe, "NoSuchKey")))
+	{
+		sg_error_set(err, SG_ERR_NOT_FOUND, "could not %s: the object does not exist",
+					 req->what);
+		describe_reply(c, req, resp, &xe, err);
+	}
+	else if (code_is(&xe, "InvalidStorageClass"))
+	{
+		sg_error_set(err, SG_ERR_CONFIG, "could not %s: storage class \"%s\" is not accepted",
+					 req->what, c->storage.storage_class ? c->storage.storage_class : "STANDARD");
+		describe_reply(c, req, resp, &xe, err);
+		sg_error_hint(err, "Check sgbackup.s3_storage_class (spec.s3.storageClass).");
+	}
+	else if (resp->status == 301 || code_is(&xe, "AuthorizationHeaderMalformed") ||
+			 code_is(&xe, "PermanentRedirect"))
+	{
+		const char *region = s3_response_header(resp, "x-amz-bucket-region");
+
+		sg_error_set(err, SG_ERR_CONFIG, "could not %s: wrong region \"%s\"",
+					 req->what, c->region);
+		describe_reply(c, req, resp, &xe, err);
+		if (region)
+			sg_error_hint(err, "Set sgbackup.s3_region (spec.s3.region) to \"%s\".", region);
+		else
+			sg_error_hint(err, "Set sgbackup.s3_region (spec.s3.region) to the bucket's region.");
+	}
+	else
+	{
+		sg_error_set(err, SG_ERR_SERVER, "could not %s", req->what);
+		describe_reply(c, req, resp, &xe, err);
+	}
+	err->http_status = (int) resp->status;
+	return false;
+}

@@ -1,0 +1,98 @@
+/*
+ * s3_request.h - one signed S3 HTTP request over libcurl, with retries,
+ * and the mapping of failed requests to sg_error.
+ *
+ * Internal to the S3 client: it also holds the definition of struct
+ * s3_client, shared by s3_client.c, s3_multipart.c and s3_request.c.
+ */
+#ifndef S3_REQUEST_H
+#define S3_REQUEST_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <curl/curl.h>
+
+#include "s3_client.h"
+#include "s3_cred.h"
+#include "s3_sign.h"
+
+struct s3_client
+{
+	sg_storage	storage;		/* our copy */
+	s3_limits	limits;			/* defaults filled in */
+	s3_credentials cred;
+	char	   *secrets_directory;
+	char	   *region;
+	char	   *scheme;			/* "http" or "https" */
+	char	   *host;			/* Host header: "bucket.host:port" or "host:port" */
+	char	   *base_path;		/* "" or "/bucket" (path style), not encoded */
+	char	   *endpoint;		/* scheme://host, for messages */
+	char	   *ca_pem;			/* CA bundle from the caCertificate selector */
+	CURL	   *curl;			/* kept between requests: keep-alive */
+	unsigned int seed;			/* for back-off jitter */
+	int			list_page_size; /* max-keys of ListObjectsV2, 0 for default */
+};
+
+typedef struct s3_request
+{
+	const char *method;			/* "GET", "PUT", "POST", "HEAD", "DELETE" */
+	const char *key;			/* relative to the prefix; NULL: the bucket */
+	const s3_kv *query;			/* not encoded */
+	int			nquery;
+	const s3_kv *headers;		/* extra headers; content-md5, x-amz-* signed */
+	int			nheaders;
+	const void *body;			/* request body (sha256 signed), or NULL */
+	size_t		body_len;
+	int64_t		range_offset;	/* Range sent when offset or length > 0 */
+	int64_t		range_length;	/* 0: to the end */
+	s3_write_fn write_fn;		/* 2xx bodies go here rather than resp->body */
+	void	   *write_arg;
+	bool		no_retry;		/* one attempt only */
+	const char *what;			/* for messages: upload "k" to bucket "b" */
+} s3_request;
+
+typedef struct s3_response
+{
+	long		status;			/* HTTP status of the last attempt */
+	sg_buf		body;			/* body, unless streamed to write_fn */
+	int			nheaders;
+	char	  **header_name;	/* lower case */
+	char	  **header_value;
+	int			attempts;
+	int64_t		delivered;		/* bytes given to write_fn */
+} s3_response;
+
+extern void s3_response_init(s3_response *resp);
+extern void s3_response_free(s3_response *resp);
+/* value of a response header (name in lower case), or NULL */
+extern const char *s3_response_header(const s3_response *resp, const char *name);
+
+/*
+ * Send req, retrying 5xx, 408, 429 and connection failures.  True when
+ * an HTTP reply came back (any status: see s3_response_error); false with
+ * err filled when none did (network, TLS, cancelled, writer stopped).
+ */
+extern bool s3_request_send(s3_client *c, const s3_request *req,
+							s3_response *resp, sg_error *err);
+
+/* fill err for a reply whose status is not the expected one; false */
+extern bool s3_response_error(s3_client *c, const s3_request *req,
+							  const s3_response *resp, sg_error *err);
+
+/* the full object key: prefix + "/" + key (malloc'ed) */
+extern char *s3_full_key(const s3_client *c, const char *key);
+
+/*
+ * Headers of a new object into out (room for S3_MAX_META + 1): storage
+ * class and x-amz-meta-*; names[] (S3_MAX_META, zeroed) receives malloc'ed
+ * header names to free.  Returns the number of headers.
+ */
+extern int	s3_object_headers(const s3_client *c, const s3_meta *meta, int nmeta,
+							  s3_kv *out, char **names);
+
+/* what an operation does, for messages: upload "p/k" to bucket "b" (malloc'ed) */
+extern char *s3_describe(const s3_client *c, const char *verb, const char *key,
+						 const char *preposition);
+
+#endif							/* S3_REQUEST_H */

@@ -1,0 +1,221 @@
+/*
+ * sg_settings.c - settings to configuration in force (see sg_settings.h).
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "sg_buf.h"
+#include "sg_settings.h"
+
+void
+sg_options_init(sg_options *o)
+{
+	memset(o, 0, sizeof(*o));
+	sg_storage_init(&o->storage);
+	o->compression = SG_COMPRESSION_ZSTD;
+	o->upload_concurrency = SG_DEFAULT_UPLOAD_CONCURRENCY;
+	o->retention = SG_DEFAULT_RETENTION;
+}
+
+void
+sg_options_free(sg_options *o)
+{
+	sg_storage_free(&o->storage);
+	free(o->secrets_directory);
+	free(o->object_storage);
+	free(o->cron_schedule);
+	sg_options_init(o);
+}
+
+bool
+sg_parse_bool(const char *value, bool *out)
+{
+	static const char *const yes[] = {"true", "on", "yes", "1", NULL};
+	static const char *const no[] = {"false", "off", "no", "0", NULL};
+
+	for (int i = 0; yes[i]; i++)
+	{
+		if (strcasecmp(value, yes[i]) == 0)
+		{
+			*out = true;
+			return true;
+		}
+		if (strcasecmp(value, no[i]) == 0)
+		{
+			*out = false;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* a setting's value, NULL when unset or empty */
+static const char *
+setting(sg_lookup_fn lookup, void *arg, const char *name)
+{
+	const char *v = lookup(arg, name);
+
+	return (v && v[0]) ? v : NULL;
+}
+
+static bool
+setting_bool(sg_lookup_fn lookup, void *arg, const char *name, bool *out,
+			 sg_error *err)
+{
+	const char *v = setting(lookup, arg, name);
+
+	*out = false;
+	if (v == NULL || sg_parse_bool(v, out))
+		return true;
+	sg_error_set(err, SG_ERR_CONFIG, "invalid value for sgbackup.%s: \"%s\"", name, v);
+	sg_error_hint(err, "Use true or false.");
+	return false;
+}
+
+static bool
+setting_int(sg_lookup_fn lookup, void *arg, const char *name, int min, int max,
+			int *out, sg_error *err)
+{
+	const char *v = setting(lookup, arg, name);
+	char	   *end;
+	long		n;
+
+	if (v == NULL)
+		return true;
+	n = strtol(v, &end, 10);
+	if (*end == '\0' && n >= min && n <= max)
+	{
+		*out = (int) n;
+		return true;
+	}
+	sg_error_set(err, SG_ERR_CONFIG, "invalid value for sgbackup.%s: \"%s\"", name, v);
+	sg_error_hint(err, "Use a whole number from %d to %d.", min, max);
+	return false;
+}
+
+/* the bucket described by the s3_* settings */
+static bool
+storage_from_settings(sg_storage *s, sg_lookup_fn lookup, void *arg,
+					  sg_error *err)
+{
+	const char *bucket = setting(lookup, arg, "s3_bucket");
+	const char *endpoint = setting(lookup, arg, "s3_endpoint");
+
+	if (bucket == NULL)
+	{
+		sg_error_set(err, SG_ERR_CONFIG, "no bucket is configured");
+		sg_error_detail(err, "Neither sgbackup.s3_bucket nor sgbackup.object_storage is set.");
+		sg_error_hint(err, "Set sgbackup.s3_bucket, or store an SGObjectStorage with sgbackup_apply() and select it with sgbackup.object_storage.");
+		return false;
+	}
+	if (!sg_storage_set_bucket(s, bucket, err))
+		return false;
+	s->type = sg_strdup(endpoint ? "s3Compatible" : "s3");
+	s->endpoint = sg_strdup(endpoint);
+	s->region = sg_strdup(setting(lookup, arg, "s3_region"));
+	s->storage_class = sg_strdup(setting(lookup, arg, "s3_storage_class"));
+	s->ca_file = sg_strdup(setting(lookup, arg, "s3_ca_file"));
+	if (!setting_bool(lookup, arg, "s3_force_path_style", &s->force_path_style, err) ||
+		!setting_bool(lookup, arg, "s3_use_iam_role", &s->use_iam_role, err))
+		return false;
+	return sg_storage_validate(s, err);
+}
+
+/* append backups[].path of an SGCluster to the stored spec's prefix */
+static void
+add_cluster_path(sg_storage *s, const char *path)
+{
+	sg_buf		b;
+
+	while (*path == '/')
+		path++;
+	if (*path == '\0')
+		return;
+	sg_buf_init(&b);
+	if (s->prefix && s->prefix[0])
+		sg_buf_printf(&b, "%s/", s->prefix);
+	sg_buf_append_str(&b, path);
+	while (b.len > 0 && b.data[b.len - 1] == '/')
+		b.data[--b.len] = '\0';
+	free(s->prefix);
+	s->prefix = b.data;
+}
+
+static bool
+load_storage(sg_options *o, sg_lookup_fn lookup, void *lookup_arg,
+			 const sg_backup_config *cluster, sg_spec_fn find_spec,
+			 void *spec_arg, sg_error *err)
+{
+	const char *name = setting(lookup, lookup_arg, "object_storage");
+
+	if (name == NULL && cluster && cluster->object_storage)
+		name = cluster->object_storage;
+	if (name == NULL)
+		return storage_from_settings(&o->storage, lookup, lookup_arg, err);
+	o->object_storage = sg_strdup(name);
+	if (find_spec == NULL || !find_spec(spec_arg, name, &o->storage, err))
+	{
+		if (find_spec == NULL)
+			sg_error_set(err, SG_ERR_CONFIG, "object storage \"%s\" is not defined", name);
+		return false;
+	}
+	if (cluster && cluster->path)
+		add_cluster_path(&o->storage, cluster->path);
+	return true;
+}
+
+/* SGCluster values fill in what the settings leave at their defaults */
+static void
+apply_cluster(sg_options *o, const sg_backup_config *c, bool compression_set,
+			  bool concurrency_set, bool retention_set)
+{
+	if (c->has_compression && !compression_set)
+		o->compression = c->compression;
+	if (c->upload_concurrency > 0 && !concurrency_set)
+		o->upload_concurrency = c->upload_concurrency > SG_MAX_UPLOAD_CONCURRENCY ?
+			SG_MAX_UPLOAD_CONCURRENCY : c->upload_concurrency;
+	if (c->retention > 0 && !retention_set)
+		o->retention = c->retention;
+	if (c->cron_schedule && o->cron_schedule == NULL)
+		o->cron_schedule = sg_strdup(c->cron_schedule);
+}
+
+bool
+sg_options_load(sg_options *o, sg_lookup_fn lookup, void *lookup_arg,
+				const sg_backup_config *cluster,
+				sg_spec_fn find_spec, void *spec_arg, sg_error *err)
+{
+	const char *v;
+	bool		compression_set = false;
+	int			concurrency = -1;
+	int			retention = -1;
+
+	sg_options_free(o);
+	o->secrets_directory = sg_strdup(setting(lookup, lookup_arg, "secrets_directory"));
+	o->cron_schedule = sg_strdup(setting(lookup, lookup_arg, "cron_schedule"));
+	if ((v = setting(lookup, lookup_arg, "compression")) != NULL)
+	{
+		if (!sg_compression_parse(v, &o->compression))
+		{
+			sg_error_set(err, SG_ERR_CONFIG, "invalid value for sgbackup.compression: \"%s\"", v);
+			sg_error_hint(err, "Use zstd, lz4 or none.");
+			return false;
+		}
+		/* zstd is the default: only another value overrides an SGCluster */
+		compression_set = o->compression != SG_COMPRESSION_ZSTD;
+	}
+	if (!setting_int(lookup, lookup_arg, "upload_concurrency", 1,
+					 SG_MAX_UPLOAD_CONCURRENCY, &concurrency, err) ||
+		!setting_int(lookup, lookup_arg, "retention", 1, 10000, &retention, err))
+		return false;
+	if (concurrency > 0)
+		o->upload_concurrency = concurrency;
+	if (retention > 0)
+		o->retention = retention;
+	if (cluster)
+		apply_cluster(o, cluster, compression_set,
+					  concurrency > 0 && concurrency != SG_DEFAULT_UPLOAD_CONCURRENCY,
+					  retention > 0 && retention != SG_DEFAULT_RETENTION);
+	return load_storage(o, lookup, lookup_arg, cluster, find_spec, spec_arg, err);
+}

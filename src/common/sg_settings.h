@@ -1,0 +1,61 @@
+/*
+ * sg_settings.h - turning sgbackup's settings into the configuration in
+ * force.  The server reads them from its GUCs, the program from SGBACKUP_*
+ * environment variables and a --config file; both go through here, so the
+ * same names mean the same thing everywhere.
+ *
+ * Precedence: a stored object storage selected by name (the
+ * sgbackup.object_storage setting, or sgObjectStorage of an applied
+ * SGCluster) is used whole and the s3_* settings are ignored; otherwise the
+ * s3_* settings describe the bucket.  An SGCluster backups section fills in
+ * compression, concurrency, schedule and retention where the settings are
+ * left at their defaults.
+ */
+#ifndef SG_SETTINGS_H
+#define SG_SETTINGS_H
+
+#include <stdbool.h>
+
+#include "sg_config.h"
+#include "sg_error.h"
+
+#define SG_DEFAULT_UPLOAD_CONCURRENCY 4
+#define SG_MAX_UPLOAD_CONCURRENCY 64
+#define SG_DEFAULT_RETENTION 5
+
+typedef struct sg_options
+{
+	sg_storage	storage;		/* the bucket in force */
+	char	   *secrets_directory;	/* NULL when not set */
+	char	   *object_storage;	/* name of the stored spec in use, or NULL */
+	sg_compression compression;
+	int			compression_level;	/* 0: the method's fast default */
+	int			upload_concurrency;
+	char	   *cron_schedule;	/* NULL: no scheduled backups */
+	int			retention;
+} sg_options;
+
+/* returns a setting's value ("s3_bucket" → its value) or NULL/"" when unset */
+typedef const char *(*sg_lookup_fn) (void *arg, const char *name);
+
+/* finds a stored SGObjectStorage by name; false with err when missing */
+typedef bool (*sg_spec_fn) (void *arg, const char *name, sg_storage *out,
+							sg_error *err);
+
+extern void sg_options_init(sg_options *o);
+extern void sg_options_free(sg_options *o);
+
+/*
+ * Fill o from settings, the optional SGCluster backups section (may be
+ * NULL) and the stored specs.  Fails with an error naming the setting or
+ * field when something is missing or wrong (e.g. no bucket at all).
+ */
+extern bool sg_options_load(sg_options *o, sg_lookup_fn lookup, void *lookup_arg,
+							const sg_backup_config *cluster,
+							sg_spec_fn find_spec, void *spec_arg,
+							sg_error *err);
+
+/* "true"/"on"/"yes"/"1" and their opposites; false if neither */
+extern bool sg_parse_bool(const char *value, bool *out);
+
+#endif							/* SG_SETTINGS_H */

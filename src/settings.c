@@ -1,0 +1,254 @@
+/*
+ * settings.c - the sgbackup.* settings, checked when set, and the
+ * configuration in force (see settings.h).
+ *
+ * None of these settings is secret: the server logs changed values in
+ * clear text, so credentials are read from files (secret key selectors)
+ * or the environment, never from here.
+ */
+#include "postgres.h"
+
+#include "utils/guc.h"
+
+#include "applied.h"
+#include "settings.h"
+
+char	   *sgb_database = NULL;
+static char *s3_bucket = NULL;
+static char *s3_region = NULL;
+static char *s3_endpoint = NULL;
+static bool s3_force_path_style = false;
+static int	s3_storage_class = 0;
+static bool s3_use_iam_role = false;
+static char *s3_ca_file = NULL;
+static char *secrets_directory = NULL;
+static char *object_storage = NULL;
+static int	compression = SG_COMPRESSION_ZSTD;
+static int	upload_concurrency = SG_DEFAULT_UPLOAD_CONCURRENCY;
+static char *cron_schedule = NULL;
+static int	retention = SG_DEFAULT_RETENTION;
+
+static const struct config_enum_entry storage_class_options[] = {
+	{"STANDARD", 0, false},
+	{"STANDARD_IA", 1, false},
+	{"REDUCED_REDUNDANCY", 2, false},
+	{NULL, 0, false}
+};
+
+static const struct config_enum_entry compression_options[] = {
+	{"zstd", SG_COMPRESSION_ZSTD, false},
+	{"lz4", SG_COMPRESSION_LZ4, false},
+	{"none", SG_COMPRESSION_NONE, false},
+	{NULL, 0, false}
+};
+
+static bool
+check_bucket(char **newval, void **extra, GucSource source)
+{
+	sg_storage	s;
+	sg_error	err;
+	bool		ok;
+
+	if (*newval == NULL || (*newval)[0] == '\0')
+		return true;
+	sg_storage_init(&s);
+	sg_error_clear(&err);
+	ok = sg_storage_set_bucket(&s, *newval, &err);
+	sg_storage_free(&s);
+	if (!ok)
+	{
+		GUC_check_errdetail("%s", err.msg);
+		GUC_check_errhint("Use \"bucket\" or \"bucket/prefix\", optionally starting with s3://.");
+	}
+	return ok;
+}
+
+static bool
+check_endpoint(char **newval, void **extra, GucSource source)
+{
+	const char *v = *newval;
+
+	if (v == NULL || v[0] == '\0')
+		return true;
+	if ((strncmp(v, "http://", 7) == 0 && v[7] != '\0' && v[7] != '/') ||
+		(strncmp(v, "https://", 8) == 0 && v[8] != '\0' && v[8] != '/'))
+		return true;
+	GUC_check_errdetail("The endpoint must be a URL such as https://host:port.");
+	return false;
+}
+
+static bool
+check_object_storage(char **newval, void **extra, GucSource source)
+{
+	if (*newval == NULL || (*newval)[0] == '\0' || sgb_applied_name_ok(*newval))
+		return true;
+	GUC_check_errdetail("An object storage name has lower-case letters, digits, '-' and '.', at most 253 characters.");
+	return false;
+}
+
+static bool
+check_absolute_path(char **newval, void **extra, GucSource source)
+{
+	if (*newval == NULL || (*newval)[0] == '\0' || is_absolute_path(*newval))
+		return true;
+	GUC_check_errdetail("The path must be absolute.");
+	return false;
+}
+
+static void
+define_string(const char *name, const char *desc, char **var,
+			  GucStringCheckHook check)
+{
+	DefineCustomStringVariable(name, desc, NULL, var, "", PGC_SIGHUP, 0,
+							   check, NULL, NULL);
+}
+
+static void
+define_s3_settings(void)
+{
+	define_string("sgbackup.s3_bucket",
+				  "S3 bucket, optionally with a key prefix: bucket/prefix.",
+				  &s3_bucket, check_bucket);
+	define_string("sgbackup.s3_region",
+				  "S3 region; empty: discovered, else us-east-1.",
+				  &s3_region, NULL);
+	define_string("sgbackup.s3_endpoint",
+				  "URL of an S3-compatible service; empty: AWS.",
+				  &s3_endpoint, check_endpoint);
+	DefineCustomBoolVariable("sgbackup.s3_force_path_style",
+							 "Use path-style instead of virtual-hosted addressing.",
+							 NULL, &s3_force_path_style, false, PGC_SIGHUP, 0,
+							 NULL, NULL, NULL);
+	DefineCustomEnumVariable("sgbackup.s3_storage_class",
+							 "S3 storage class of uploaded objects.",
+							 NULL, &s3_storage_class, 0, storage_class_options,
+							 PGC_SIGHUP, 0, NULL, NULL, NULL);
+	DefineCustomBoolVariable("sgbackup.s3_use_iam_role",
+							 "Take credentials from the environment's IAM role.",
+							 NULL, &s3_use_iam_role, false, PGC_SIGHUP, 0,
+							 NULL, NULL, NULL);
+	define_string("sgbackup.s3_ca_file",
+				  "PEM bundle of certificate authorities to trust for the endpoint.",
+				  &s3_ca_file, check_absolute_path);
+}
+
+void
+sgb_define_settings(void)
+{
+	DefineCustomStringVariable("sgbackup.database",
+							   "Database where CREATE EXTENSION sgbackup was run.",
+							   NULL, &sgb_database, "postgres", PGC_POSTMASTER, 0,
+							   NULL, NULL, NULL);
+	define_s3_settings();
+	define_string("sgbackup.secrets_directory",
+				  "Directory where secret key selectors are read: <dir>/<name>/<key>.",
+				  &secrets_directory, check_absolute_path);
+	define_string("sgbackup.object_storage",
+				  "Name of a stored SGObjectStorage to use instead of the s3_* settings.",
+				  &object_storage, check_object_storage);
+	DefineCustomEnumVariable("sgbackup.compression",
+							 "Compression of stored WAL and backups.",
+							 NULL, &compression, SG_COMPRESSION_ZSTD,
+							 compression_options, PGC_SIGHUP, 0,
+							 NULL, NULL, NULL);
+	DefineCustomIntVariable("sgbackup.upload_concurrency",
+							"Parallel uploads (WAL look-ahead, backup parts).",
+							NULL, &upload_concurrency,
+							SG_DEFAULT_UPLOAD_CONCURRENCY, 1,
+							SG_MAX_UPLOAD_CONCURRENCY, PGC_SIGHUP, 0,
+							NULL, NULL, NULL);
+	define_string("sgbackup.cron_schedule",
+				  "Five-field cron schedule (UTC) of base backups; empty: none.",
+				  &cron_schedule, NULL);
+	DefineCustomIntVariable("sgbackup.retention",
+							"Number of managed base backups to keep.",
+							NULL, &retention, SG_DEFAULT_RETENTION, 1, 10000,
+							PGC_SIGHUP, 0, NULL, NULL, NULL);
+	MarkGUCPrefixReserved("sgbackup");
+}
+
+/* sg_lookup_fn over the GUC variables; names without "sgbackup." */
+static const char *
+lookup_setting(void *arg, const char *name)
+{
+	static char number[32];
+
+	if (strcmp(name, "s3_bucket") == 0)
+		return s3_bucket;
+	if (strcmp(name, "s3_region") == 0)
+		return s3_region;
+	if (strcmp(name, "s3_endpoint") == 0)
+		return s3_endpoint;
+	if (strcmp(name, "s3_force_path_style") == 0)
+		return s3_force_path_style ? "true" : "false";
+	if (strcmp(name, "s3_storage_class") == 0)
+		return storage_class_options[s3_storage_class].name;
+	if (strcmp(name, "s3_use_iam_role") == 0)
+		return s3_use_iam_role ? "true" : "false";
+	if (strcmp(name, "s3_ca_file") == 0)
+		return s3_ca_file;
+	if (strcmp(name, "secrets_directory") == 0)
+		return secrets_directory;
+	if (strcmp(name, "object_storage") == 0)
+		return object_storage;
+	if (strcmp(name, "compression") == 0)
+		return sg_compression_name((sg_compression) compression);
+	if (strcmp(name, "cron_schedule") == 0)
+		return cron_schedule;
+	if (strcmp(name, "upload_concurrency") == 0)
+		snprintf(number, sizeof(number), "%d", upload_concurrency);
+	else if (strcmp(name, "retention") == 0)
+		snprintf(number, sizeof(number), "%d", retention);
+	else
+		return NULL;
+	return number;
+}
+
+bool
+sgb_load_options(sg_options *o, sg_error *err)
+{
+	const sg_backup_config *cluster;
+
+	sg_error_clear(err);
+	cluster = sgb_applied_cluster(err);
+	if (err->kind != SG_ERR_NONE)
+		return false;
+	return sg_options_load(o, lookup_setting, NULL, cluster,
+						   sgb_applied_find_storage, NULL, err);
+}
+
+static int
+errcode_for(const sg_error *err)
+{
+	switch (err->kind)
+	{
+		case SG_ERR_CONFIG:
+			return ERRCODE_INVALID_PARAMETER_VALUE;
+		case SG_ERR_CREDENTIALS:
+			return ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION;
+		case SG_ERR_NOT_FOUND:
+			return ERRCODE_UNDEFINED_OBJECT;
+		case SG_ERR_CONFLICT:
+			return ERRCODE_DUPLICATE_OBJECT;
+		case SG_ERR_CORRUPT:
+			return ERRCODE_DATA_CORRUPTED;
+		case SG_ERR_NETWORK:
+			return ERRCODE_CONNECTION_FAILURE;
+		case SG_ERR_SERVER:
+			return ERRCODE_EXTERNAL_ROUTINE_EXCEPTION;
+		case SG_ERR_IO:
+			return ERRCODE_IO_ERROR;
+		default:
+			return ERRCODE_INTERNAL_ERROR;
+	}
+}
+
+void
+sgb_report(int elevel, const sg_error *err)
+{
+	ereport(elevel,
+			(errcode(errcode_for(err)),
+			 errmsg("%s", err->msg),
+			 err->detail[0] ? errdetail("%s", err->detail) : 0,
+			 err->hint[0] ? errhint("%s", err->hint) : 0));
+}

@@ -1,0 +1,472 @@
+/*
+ * test_walstore.c - tests for walstore.c.  WAL name checks run anywhere;
+ * the rest runs against a real S3 server (the Ceph RADOS Gateway started by
+ * scripts/rgw.sh, whose env.sh exports SG_TEST_S3_*): push and fetch of a
+ * 16 MB segment with each compression, identical re-push, conflicting
+ * re-push, .history/.partial/.backup files, missing files, and stored
+ * objects that are corrupt or lack their metadata.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "compress.h"
+#include "s3_client.h"
+#include "unit.h"
+#include "walstore.h"
+
+#define SEG_SIZE (16 * 1024 * 1024)
+
+static char tmpdir[256];
+static uint64_t rng_state = 0x9E3779B97F4A7C15ULL;
+
+static uint64_t
+rng(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return rng_state;
+}
+
+static double
+now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* a WAL-like segment: 8 kB pages, alternately random and mostly zeros */
+static char *
+make_segment(void)
+{
+	char	   *p = calloc(1, SEG_SIZE);
+
+	for (size_t off = 0; off < SEG_SIZE; off += 8192)
+	{
+		size_t		n = (rng() % 2) ? 8192 : 1000;
+
+		for (size_t i = 0; i < n; i++)
+			p[off + i] = (char) rng();
+	}
+	return p;
+}
+
+#define PATH_LEN 600
+
+/* out = <tmpdir>/<name><suffix> */
+static char *
+path_of(char *out, const char *name, const char *suffix)
+{
+	snprintf(out, PATH_LEN, "%s/%s%s", tmpdir, name, suffix);
+	return out;
+}
+
+static bool
+write_file(const char *path, const void *data, size_t len)
+{
+	FILE	   *f = fopen(path, "wb");
+	bool		ok;
+
+	if (f == NULL)
+		return false;
+	ok = fwrite(data, 1, len, f) == len;
+	return fclose(f) == 0 && ok;
+}
+
+/* true when the file at path holds exactly data */
+static bool
+file_is(const char *path, const void *data, size_t len)
+{
+	FILE	   *f = fopen(path, "rb");
+	char	   *buf;
+	size_t		n;
+	bool		same;
+
+	if (f == NULL)
+		return false;
+	buf = malloc(len + 1);
+	n = fread(buf, 1, len + 1, f);
+	fclose(f);
+	same = n == len && memcmp(buf, data, len) == 0;
+	free(buf);
+	return same;
+}
+
+static bool
+exists(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0;
+}
+
+static void
+test_names(void)
+{
+	const char *good[] = {
+		"000000010000000000000001", "00000002.history",
+		"0000000100000000000000FF.partial",
+		"000000010000000000000002.00000028.backup",
+	};
+	const char *bad[] = {
+		"", "00000001000000000000001", "0000000100000000000000011",
+		"000000010000000000000001.history", "00000002.HISTORY",
+		"0000000100000000000000ff", "../00000001000000000000001",
+		"000000010000000000000002.0000028.backup",
+		"000000010000000000000002.00000028.backupx",
+		"000000010000000000000002X00000028.backup",
+		"00000002.history.partial", "RECOVERYXLOG",
+	};
+
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		UNIT_OK(wal_name_valid(good[i]), "valid WAL name \"%s\"", good[i]);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		UNIT_OK(!wal_name_valid(bad[i]), "invalid WAL name \"%s\"", bad[i]);
+}
+
+static s3_client *
+make_client(const char *endpoint, const char *ca_file, char *prefix)
+{
+	sg_storage	st;
+	sg_error	err;
+	s3_client  *c;
+
+	sg_storage_init(&st);
+	st.type = sg_strdup("s3Compatible");
+	st.bucket = sg_strdup(getenv("SG_TEST_S3_BUCKET"));
+	st.prefix = sg_strdup(prefix);
+	st.endpoint = sg_strdup(endpoint);
+	st.region = sg_strdup(getenv("SG_TEST_S3_REGION"));
+	st.force_path_style = true;
+	st.ca_file = sg_strdup(ca_file);
+	sg_error_clear(&err);
+	c = s3_client_new(&st, NULL, NULL, &err);
+	UNIT_OK(c != NULL, "client for %s%s%s", endpoint, c ? "" : ": ", c ? "" : err.msg);
+	sg_storage_free(&st);
+	return c;
+}
+
+/* push, check the object's metadata, fetch back, compare */
+static void
+push_fetch(s3_client *c, const char *name, const char *data, size_t len,
+		   sg_compression method)
+{
+	const char *mname = sg_compression_name(method);
+	char		src[PATH_LEN],
+				dest[PATH_LEN],
+				key[128];
+	wal_push_result res;
+	s3_object_info info;
+	sg_error	err;
+	double		t0,
+				t1,
+				t2;
+	bool		ok;
+	int			rc;
+	struct stat st;
+
+	path_of(src, name, "");
+	path_of(dest, name, ".fetched");
+	write_file(src, data, len);
+	sg_error_clear(&err);
+	t0 = now();
+	ok = wal_push(c, src, name, method, 0, &res, &err);
+	t1 = now();
+	UNIT_OK(ok && res.outcome == WAL_PUSH_STORED && res.original_bytes == (int64_t) len,
+			"%s: push %s%s%s", mname, name, ok ? "" : ": ", ok ? "" : err.msg);
+	if (method == SG_COMPRESSION_NONE)
+		UNIT_OK(res.stored_bytes == (int64_t) len, "%s: stored as is", mname);
+	else if (len == SEG_SIZE)
+		UNIT_OK(res.stored_bytes < (int64_t) len, "%s: stored compressed (%lld -> %lld bytes)",
+				mname, (long long) res.original_bytes, (long long) res.stored_bytes);
+
+	memset(&info, 0, sizeof(info));
+	snprintf(key, sizeof(key), "wal/%s", name);
+	ok = s3_head_object(c, key, &info, &err) && info.exists;
+	UNIT_OK(ok && info.size == res.stored_bytes, "%s: object %s exists with the stored size", mname, key);
+	UNIT_STREQ(s3_object_info_meta(&info, "sgbackup-compression"), mname,
+			   "%s: compression metadata", mname);
+	{
+		char		size_text[32];
+
+		snprintf(size_text, sizeof(size_text), "%zu", len);
+		UNIT_STREQ(s3_object_info_meta(&info, "sgbackup-size"), size_text,
+				   "%s: size metadata", mname);
+	}
+	s3_object_info_free(&info);
+
+	rc = wal_fetch(c, name, dest, &err);
+	t2 = now();
+	UNIT_OK(rc == 1, "%s: fetch %s%s%s", mname, name, rc == 1 ? "" : ": ", rc == 1 ? "" : err.msg);
+	UNIT_OK(file_is(dest, data, len), "%s: fetched %s is identical", mname, name);
+	UNIT_OK(stat(dest, &st) == 0 && (st.st_mode & 0777) == 0600,
+			"%s: fetched file has mode 0600", mname);
+	{
+		char		tmp[PATH_LEN + 16];
+
+		snprintf(tmp, sizeof(tmp), "%s.sgbackup.tmp", dest);
+		UNIT_OK(!exists(tmp), "%s: no temporary file left", mname);
+	}
+	if (len == SEG_SIZE)
+		printf("# %s: push %.0f MB/s, fetch %.0f MB/s\n", mname,
+			   len / 1048576.0 / (t1 - t0), len / 1048576.0 / (t2 - t1));
+}
+
+/* re-push: identical content is fine whatever the method, different is not */
+static void
+test_repush(s3_client *c, const char *name, const char *data, size_t len)
+{
+	char	   *other = malloc(len);
+	char		src[PATH_LEN],
+				dest[PATH_LEN];
+	wal_push_result res;
+	sg_error	err;
+	bool		ok;
+
+	path_of(src, name, "");
+	write_file(src, data, len);
+	sg_error_clear(&err);
+	ok = wal_push(c, src, name, SG_COMPRESSION_LZ4, 0, &res, &err);
+	UNIT_OK(ok && res.outcome == WAL_PUSH_ALREADY_STORED,
+			"identical re-push of %s is already stored%s%s", name, ok ? "" : ": ", ok ? "" : err.msg);
+
+	memcpy(other, data, len);
+	other[len / 3] ^= 1;
+	write_file(src, other, len);
+	ok = wal_push(c, src, name, SG_COMPRESSION_ZSTD, 0, &res, &err);
+	UNIT_OK(!ok && err.kind == SG_ERR_CONFLICT, "different re-push of %s is a conflict", name);
+	printf("# msg: %s\n# detail: %s\n# hint: %s\n", err.msg, err.detail, err.hint);
+	UNIT_OK(strstr(err.msg, "already stored with different content") != NULL,
+			"conflict message says what happened");
+	UNIT_OK(err.hint[0] != '\0', "conflict has a hint");
+
+	path_of(dest, name, ".again");
+	UNIT_OK(wal_fetch(c, name, dest, &err) == 1 && file_is(dest, data, len),
+			"stored %s is unchanged after the conflict", name);
+	free(other);
+}
+
+static void
+test_missing(s3_client *c)
+{
+	sg_error	err;
+	char		dest[PATH_LEN];
+	int			rc;
+
+	path_of(dest, "missing", "");
+	sg_error_clear(&err);
+	rc = wal_fetch(c, "0000000100000000000000FE", dest, &err);
+	UNIT_OK(rc == 0 && err.kind == SG_ERR_NOT_FOUND, "fetch of a missing file returns 0 (%s)", err.msg);
+	UNIT_OK(!exists(dest), "fetch of a missing file creates nothing");
+
+	rc = wal_fetch(c, "not-a-wal-name", dest, &err);
+	UNIT_OK(rc == -1, "fetch of an invalid name fails (%s)", err.msg);
+
+	UNIT_OK(!wal_push(c, path_of(dest, "no-such-file", ""), "0000000100000000000000FD",
+					  SG_COMPRESSION_ZSTD, 0, NULL, &err) &&
+			err.kind == SG_ERR_IO && strstr(err.msg, "no-such-file") != NULL,
+			"push of a missing file is an I/O error naming it (%s)", err.msg);
+}
+
+/* a stored object replaced behind our back: the fetch refuses it */
+static void
+test_corrupt(s3_client *c, const char *name, const char *data, size_t len)
+{
+	char		key[128],
+				src[PATH_LEN],
+				dest[PATH_LEN];
+	s3_object_info info;
+	sg_buf		stored,
+				bad;
+	sg_error	err;
+	s3_meta		meta[3];
+	const char *untouched = "the previous content of dest\n";
+	sg_compressor *comp;
+	int			rc;
+
+	snprintf(key, sizeof(key), "wal/%s", name);
+	path_of(dest, name, ".corrupt-dest");
+	memset(&info, 0, sizeof(info));
+	sg_buf_init(&stored);
+	sg_buf_init(&bad);
+	sg_error_clear(&err);
+	if (!s3_get_object(c, key, 0, 0, &stored, &info, &err))
+	{
+		UNIT_OK(0, "get %s: %s", key, err.msg);
+		return;
+	}
+	meta[0].name = "sgbackup-compression";
+	meta[0].value = s3_object_info_meta(&info, "sgbackup-compression");
+	meta[1].name = "sgbackup-size";
+	meta[1].value = s3_object_info_meta(&info, "sgbackup-size");
+	meta[2].name = "sgbackup-sha256";
+	meta[2].value = s3_object_info_meta(&info, "sgbackup-sha256");
+
+	/* 1: garbage bytes */
+	sg_buf_append(&bad, stored.data, stored.len);
+	bad.data[bad.len / 2] ^= 0x20;
+	write_file(dest, untouched, strlen(untouched));
+	UNIT_OK(s3_put_object(c, key, bad.data, bad.len, meta, 3, &err), "overwrite %s with a flipped byte", key);
+	rc = wal_fetch(c, name, dest, &err);
+	UNIT_OK(rc == -1 && err.kind == SG_ERR_CORRUPT, "fetch of a damaged object fails as corrupt (%s; %s)",
+			err.msg, err.detail);
+	UNIT_OK(file_is(dest, untouched, strlen(untouched)), "dest is untouched");
+
+	/* 2: a valid frame of other content */
+	sg_buf_reset(&bad);
+	comp = sg_compressor_new(SG_COMPRESSION_ZSTD, 0, &err);
+	sg_compressor_feed(comp, data, len - 1, &bad, &err);
+	sg_compressor_feed(comp, "x", 1, &bad, &err);
+	sg_compressor_finish(comp, &bad, &err);
+	sg_compressor_free(comp);
+	meta[0].value = "zstd";
+	UNIT_OK(s3_put_object(c, key, bad.data, bad.len, meta, 3, &err), "overwrite %s with other content", key);
+	rc = wal_fetch(c, name, dest, &err);
+	UNIT_OK(rc == -1 && err.kind == SG_ERR_CORRUPT, "fetch of other content fails its checksum (%s; %s)",
+			err.msg, err.detail);
+	UNIT_OK(file_is(dest, untouched, strlen(untouched)), "dest is untouched");
+
+	/* 3: a shorter valid frame */
+	sg_buf_reset(&bad);
+	comp = sg_compressor_new(SG_COMPRESSION_ZSTD, 0, &err);
+	sg_compressor_feed(comp, data, len / 2, &bad, &err);
+	sg_compressor_finish(comp, &bad, &err);
+	sg_compressor_free(comp);
+	UNIT_OK(s3_put_object(c, key, bad.data, bad.len, meta, 3, &err), "overwrite %s with half the content", key);
+	rc = wal_fetch(c, name, dest, &err);
+	UNIT_OK(rc == -1 && err.kind == SG_ERR_CORRUPT, "fetch of a short object fails as corrupt (%s; %s)",
+			err.msg, err.detail);
+	UNIT_OK(file_is(dest, untouched, strlen(untouched)), "dest is untouched");
+
+	/* 4: no metadata */
+	UNIT_OK(s3_put_object(c, key, stored.data, stored.len, NULL, 0, &err), "overwrite %s without metadata", key);
+	rc = wal_fetch(c, name, dest, &err);
+	UNIT_OK(rc == -1 && err.kind == SG_ERR_CORRUPT, "fetch of an object without metadata fails (%s)", err.msg);
+	UNIT_OK(file_is(dest, untouched, strlen(untouched)), "dest is untouched");
+	path_of(src, name, "");
+	write_file(src, data, len);
+	UNIT_OK(!wal_push(c, src, name, SG_COMPRESSION_ZSTD, 0, NULL, &err) &&
+			err.kind == SG_ERR_CONFLICT, "push over an object without metadata is a conflict");
+
+	s3_object_info_free(&info);
+	sg_buf_free(&stored);
+	sg_buf_free(&bad);
+}
+
+typedef struct key_list
+{
+	char	   *keys[256];
+	int			n;
+} key_list;
+
+static bool
+collect_key(void *arg, const s3_list_entry *entry)
+{
+	key_list   *kl = arg;
+
+	if (kl->n < 256)
+		kl->keys[kl->n++] = sg_strdup(entry->key);
+	return true;
+}
+
+/* delete what the test stored */
+static void
+cleanup(s3_client *c)
+{
+	key_list	kl;
+	sg_error	err;
+	bool		ok;
+
+	kl.n = 0;
+	sg_error_clear(&err);
+	ok = s3_list_objects(c, "", collect_key, &kl, &err) &&
+		s3_delete_objects(c, (const char *const *) kl.keys, kl.n, &err);
+	UNIT_OK(ok, "deleted the %d test objects%s%s", kl.n, ok ? "" : ": ", ok ? "" : err.msg);
+	for (int i = 0; i < kl.n; i++)
+		free(kl.keys[i]);
+}
+
+int
+main(void)
+{
+	const char *http = getenv("SG_TEST_S3_HTTP");
+	const char *https = getenv("SG_TEST_S3_HTTPS");
+	const char *history = "1\t0/3000000\tno recovery target specified\n";
+	const char *backup = "START WAL LOCATION: 0/2000028 (file 000000010000000000000002)\n";
+	char		prefix[128];
+	char	   *seg;
+	sg_error	err;
+	s3_client  *c;
+
+	test_names();
+	if (http == NULL || http[0] == '\0')
+	{
+		printf("# SKIP no S3 server (SG_TEST_S3_HTTP is not set)\n");
+		return UNIT_DONE();
+	}
+	setenv("AWS_ACCESS_KEY_ID", getenv("SG_TEST_S3_ACCESS_KEY"), 1);
+	setenv("AWS_SECRET_ACCESS_KEY", getenv("SG_TEST_S3_SECRET_KEY"), 1);
+	snprintf(prefix, sizeof(prefix), "unit-walstore-%d-%ld", (int) getpid(), (long) time(NULL));
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/sgb-%s", prefix);
+	if (mkdir(tmpdir, 0700) != 0)
+	{
+		printf("Bail out! could not create %s: %s\n", tmpdir, strerror(errno));
+		return 1;
+	}
+	sg_error_clear(&err);
+	UNIT_OK(s3_global_init(&err), "s3_global_init");
+	c = make_client(http, NULL, prefix);
+	if (c == NULL)
+		return UNIT_DONE();
+
+	seg = make_segment();
+	push_fetch(c, "000000010000000000000001", seg, SEG_SIZE, SG_COMPRESSION_ZSTD);
+	seg[0] ^= 1;
+	push_fetch(c, "000000010000000000000002", seg, SEG_SIZE, SG_COMPRESSION_LZ4);
+	seg[0] ^= 2;
+	push_fetch(c, "000000010000000000000003", seg, SEG_SIZE, SG_COMPRESSION_NONE);
+	seg[0] ^= 3;
+	test_repush(c, "000000010000000000000001", seg, SEG_SIZE);
+
+	push_fetch(c, "00000002.history", history, strlen(history), SG_COMPRESSION_ZSTD);
+	test_repush(c, "00000002.history", history, strlen(history));
+	push_fetch(c, "000000010000000000000002.00000028.backup", backup, strlen(backup),
+			   SG_COMPRESSION_LZ4);
+	push_fetch(c, "000000010000000000000004.partial", seg, SEG_SIZE / 2, SG_COMPRESSION_ZSTD);
+	push_fetch(c, "000000010000000000000005", "", 0, SG_COMPRESSION_ZSTD);
+
+	test_missing(c);
+	test_corrupt(c, "000000010000000000000001", seg, SEG_SIZE);
+
+	if (https && https[0] && getenv("SG_TEST_S3_CA_FILE"))
+	{
+		s3_client  *tls = make_client(https, getenv("SG_TEST_S3_CA_FILE"), prefix);
+
+		if (tls)
+		{
+			seg[100] ^= 1;
+			push_fetch(tls, "000000010000000000000006", seg, SEG_SIZE, SG_COMPRESSION_ZSTD);
+			s3_client_free(tls);
+		}
+	}
+
+	cleanup(c);
+	s3_client_free(c);
+	free(seg);
+	{
+		char		cmd[400];
+
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+		if (system(cmd) != 0)
+			printf("# could not remove %s\n", tmpdir);
+	}
+	return UNIT_DONE();
+}
