@@ -57,7 +57,7 @@ check_bucket(char **newval, void **extra, GucSource source)
 	sg_storage_free(&s);
 	if (!ok)
 	{
-		GUC_check_errdetail("%s", err.msg);
+		GUC_check_errdetail("The value names no bucket.");
 		GUC_check_errhint("Use \"bucket\" or \"bucket/prefix\", optionally starting with s3://.");
 	}
 	return ok;

@@ -286,11 +286,15 @@ sg_storage_set_bucket(sg_storage *s, const char *value, sg_error *err)
 		slash = p + strlen(p);
 	for (c = p; *c; c++)
 	{
-		if ((unsigned char) *c < 0x20 || *c == 0x7f || (c < slash && *c == ' '))
+		bool		name_char = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+			(*c >= '0' && *c <= '9') || *c == '.' || *c == '-' || *c == '_';
+
+		if ((c < slash && !name_char) || (unsigned char) *c < 0x20 || *c == 0x7f)
 		{
 			sg_error_set(err, SG_ERR_CONFIG, "invalid value for \"%s\": \"%s\"",
 						 field, shorten(value, vbuf, sizeof(vbuf)));
-			sg_error_detail(err, "A bucket name cannot hold spaces, and a bucket path cannot hold control characters.");
+			sg_error_detail(err, "A bucket name may hold only letters, digits, '.', '-' and '_', and a path after it no control characters.");
+			sg_error_hint(err, "Write the bucket as \"bucket\" or \"bucket/path/prefix\", optionally preceded by s3://.");
 			return false;
 		}
 	}
@@ -675,8 +679,14 @@ type_error(walker *w, const char *path, const yaml_node_t *v, const char *expect
 	sg_error_set(w->err, SG_ERR_CONFIG, "field \"%s\" requires %s", path, expected);
 	sg_error_detail(w->err, "The value at line %d is %s.", line_of(v),
 					describe(v, dbuf, sizeof(dbuf)));
-	if (strcmp(expected, "a string value") == 0 && v->type == YAML_SCALAR_NODE)
+	if (v->type != YAML_SCALAR_NODE)
+		return false;
+	if (strcmp(expected, "a string value") == 0)
 		sg_error_hint(w->err, "Put the value in quotes to make it a string.");
+	else if (strcmp(expected, "an integer value") == 0)
+		sg_error_hint(w->err, "Write a whole number, without quotes.");
+	else if (strncmp(expected, "a boolean", 9) == 0)
+		sg_error_hint(w->err, "Write true or false, without quotes.");
 	return false;
 }
 
@@ -930,7 +940,6 @@ read_section(walker *w, const yaml_node_t *section, bool compatible,
 	};
 	const char *path = compatible ? "spec.s3Compatible" : "spec.s3";
 	char	   *bucket = NULL;
-	char		lbuf[32];
 	bool		ok;
 
 	if (!check_keys(w, section, path, compatible ? compat_keys : s3_keys) ||
@@ -942,11 +951,12 @@ read_section(walker *w, const yaml_node_t *section, bool compatible,
 	free(bucket);
 	if (!ok)
 	{
-		sg_error_detail(w->err, "The bucket at line %d is not of the form \"bucket\" or \"bucket/path/prefix\".",
-						lines->bucket);
+		char		detail[sizeof(w->err->detail)];
+
+		snprintf(detail, sizeof(detail), "%s", w->err->detail);
+		sg_error_detail(w->err, "The bucket is at line %d. %s", lines->bucket, detail);
 		return false;
 	}
-	(void) lbuf;
 	if (!get_string(w, section, path, "region", &s->region, NULL) ||
 		!get_string(w, section, path, "storageClass", &s->storage_class,
 					&lines->storage_class) ||
@@ -1009,7 +1019,11 @@ read_object_storage(walker *w, const yaml_node_t *root, sg_storage *s)
 		!get_map(w, root, "", "metadata", &meta))
 		return false;
 	if (meta == NULL)
-		return missing(w, "metadata", "name", root);
+	{
+		sg_error_set(w->err, SG_ERR_CONFIG, "missing required field \"metadata.name\"");
+		sg_error_detail(w->err, "The document at line %d has no metadata.", line_of(root));
+		return false;
+	}
 	if (!get_string(w, meta, "metadata", "name", &s->name, NULL))
 		return false;
 	if (s->name == NULL || s->name[0] == '\0' || strlen(s->name) >= SG_NAME_MAX)
@@ -1261,8 +1275,8 @@ read_document(walker *w, const yaml_node_t *root, sg_document *d)
 	{
 		sg_error_set(w->err, SG_ERR_CONFIG, "unsupported kind \"%s\"",
 					 shorten(kind, vbuf, sizeof(vbuf)));
-		sg_error_detail(w->err, "The document at line %d is a %s; sgbackup accepts only SGObjectStorage and SGCluster.",
-						line_of(root), vbuf[0] && strlen(kind) >= SHOWN_LEN ? vbuf : kind);
+		sg_error_detail(w->err, "The document at line %d is not an SGObjectStorage or SGCluster, the only kinds sgbackup accepts.",
+						line_of(root));
 		ok = false;
 	}
 	free(kind);
@@ -1459,9 +1473,11 @@ emit_scalar(yaml_emitter_t *e, const char *value, bool quoted)
 {
 	yaml_event_t ev;
 
-	yaml_scalar_event_initialize(&ev, NULL, (yaml_char_t *) YAML_STR_TAG,
-								 (yaml_char_t *) value, (int) strlen(value), 1, 1,
-								 quoted ? YAML_DOUBLE_QUOTED_SCALAR_STYLE : YAML_PLAIN_SCALAR_STYLE);
+	if (!yaml_scalar_event_initialize(&ev, NULL, (yaml_char_t *) YAML_STR_TAG,
+									  (yaml_char_t *) value, (int) strlen(value), 1, 1,
+									  quoted ? YAML_DOUBLE_QUOTED_SCALAR_STYLE :
+									  YAML_PLAIN_SCALAR_STYLE))
+		return false;
 	return yaml_emitter_emit(e, &ev);
 }
 
@@ -1469,6 +1485,13 @@ static bool
 emit_pair(yaml_emitter_t *e, const char *key, const char *value)
 {
 	return emit_scalar(e, key, false) && emit_scalar(e, value, true);
+}
+
+/* a pair whose value is one of our own words, written plain */
+static bool
+emit_word(yaml_emitter_t *e, const char *key, const char *word)
+{
+	return emit_scalar(e, key, false) && emit_scalar(e, word, false);
 }
 
 static bool
@@ -1515,7 +1538,7 @@ emit_credentials(yaml_emitter_t *e, const sg_storage *s, bool compatible)
 	if (!emit_mapping_start(e, "awsCredentials"))
 		return false;
 	if (s->use_iam_role && !compatible &&
-		!(emit_scalar(e, "useIAMRole", false) && emit_scalar(e, "true", false)))
+		!emit_word(e, "useIAMRole", "true"))
 		return false;
 	if (sels &&
 		!(emit_mapping_start(e, "secretKeySelectors") &&
@@ -1539,21 +1562,20 @@ emit_storage(yaml_emitter_t *e, const sg_storage *s, const char *type)
 	if (s->prefix && s->prefix[0])
 		sg_buf_printf(&bucket, "/%s", s->prefix);
 	ok = emit_mapping_start(e, NULL) &&
-		emit_pair(e, "apiVersion", "stackgres.io/v1beta1") &&
-		emit_pair(e, "kind", "SGObjectStorage") &&
+		emit_word(e, "apiVersion", "stackgres.io/v1beta1") &&
+		emit_word(e, "kind", "SGObjectStorage") &&
 		emit_mapping_start(e, "metadata") &&
 		(s->name == NULL || emit_pair(e, "name", s->name)) &&
 		emit_mapping_end(e) &&
 		emit_mapping_start(e, "spec") &&
-		emit_pair(e, "type", type) &&
+		emit_word(e, "type", type) &&
 		emit_mapping_start(e, type) &&
 		emit_pair(e, "bucket", bucket.data) &&
 		(s->region == NULL || emit_pair(e, "region", s->region)) &&
 		(s->storage_class == NULL || emit_pair(e, "storageClass", s->storage_class)) &&
 		(!compatible || s->endpoint == NULL || emit_pair(e, "endpoint", s->endpoint)) &&
 		(!compatible || !s->force_path_style ||
-		 (emit_scalar(e, "enablePathStyleAddressing", false) &&
-		  emit_scalar(e, "true", false))) &&
+		 emit_word(e, "enablePathStyleAddressing", "true")) &&
 		emit_credentials(e, s, compatible) &&
 		emit_mapping_end(e) &&
 		emit_mapping_end(e) &&

@@ -79,6 +79,8 @@ typedef struct sg_document
 extern void sg_storage_init(sg_storage *s);
 extern void sg_storage_free(sg_storage *s);
 extern void sg_storage_copy(sg_storage *dst, const sg_storage *src);
+/* true when every field of a and b is the same */
+extern bool sg_storage_equal(const sg_storage *a, const sg_storage *b);
 extern void sg_backup_config_init(sg_backup_config *b);
 extern void sg_backup_config_free(sg_backup_config *b);
 

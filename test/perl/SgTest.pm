@@ -1,0 +1,136 @@
+# SgTest.pm - helpers shared by sgbackup's TAP tests: the S3 gateway the test
+# run started (scripts/rgw.sh writes its settings to the environment),
+# secret files, awscli, and waiting for the archiver.
+package SgTest;
+
+use strict;
+use warnings;
+use Exporter 'import';
+use File::Path qw(make_path);
+use IPC::Run;
+use PostgreSQL::Test::Utils;
+use Test::More;
+
+our @EXPORT = qw(s3_env write_secrets storage_yaml aws wait_for_query
+  run_sgbackup slurp unique_prefix);
+
+# the gateway's settings, or skip the whole test file
+sub s3_env
+{
+	plan skip_all => 'no S3 gateway (run scripts/test.sh)'
+	  unless $ENV{SG_TEST_S3_HTTPS};
+	return {
+		http => $ENV{SG_TEST_S3_HTTP},
+		https => $ENV{SG_TEST_S3_HTTPS},
+		ca_file => $ENV{SG_TEST_S3_CA_FILE},
+		bucket => $ENV{SG_TEST_S3_BUCKET},
+		access_key => $ENV{SG_TEST_S3_ACCESS_KEY},
+		secret_key => $ENV{SG_TEST_S3_SECRET_KEY},
+		region => $ENV{SG_TEST_S3_REGION} || 'us-east-1',
+	};
+}
+
+# a prefix no other test or run uses
+sub unique_prefix
+{
+	my ($name) = @_;
+	return sprintf('tap-%s-%d-%d', $name, time, $$);
+}
+
+# write <dir>/<name>/<key> files the way Kubernetes mounts a Secret
+sub write_secrets
+{
+	my ($dir, $name, %files) = @_;
+	make_path("$dir/$name");
+	while (my ($key, $value) = each %files)
+	{
+		open my $fh, '>', "$dir/$name/$key" or die "$dir/$name/$key: $!";
+		print $fh $value;
+		close $fh;
+	}
+	return;
+}
+
+# an SGObjectStorage for the gateway, with secret key selectors
+sub storage_yaml
+{
+	my (%o) = @_;
+	my $ca = $o{ca_key}
+	  ? "\n        caCertificate:\n          name: $o{secret}\n          key: $o{ca_key}"
+	  : '';
+	return <<"EOT";
+apiVersion: stackgres.io/v1beta1
+kind: SGObjectStorage
+metadata:
+  name: $o{name}
+spec:
+  type: s3Compatible
+  s3Compatible:
+    bucket: $o{bucket}
+    enablePathStyleAddressing: true
+    endpoint: $o{endpoint}
+    region: $o{region}
+    awsCredentials:
+      secretKeySelectors:
+        accessKeyId:
+          name: $o{secret}
+          key: accessKeyId
+        secretAccessKey:
+          name: $o{secret}
+          key: secretAccessKey$ca
+EOT
+}
+
+# run Debian's awscli against the gateway; returns (exit code, stdout)
+sub aws
+{
+	my ($s3, @args) = @_;
+	local $ENV{AWS_ACCESS_KEY_ID} = $s3->{access_key};
+	local $ENV{AWS_SECRET_ACCESS_KEY} = $s3->{secret_key};
+	local $ENV{AWS_DEFAULT_REGION} = $s3->{region};
+	local $ENV{AWS_REQUEST_CHECKSUM_CALCULATION} = 'when_required';
+	local $ENV{AWS_CONFIG_FILE} = '/dev/null';
+	my ($out, $err);
+	IPC::Run::run([ '/usr/bin/aws', '--endpoint-url', $s3->{http}, @args ],
+		'>', \$out, '2>', \$err);
+	note("aws @args: $err") if $? != 0;
+	return ($? >> 8, $out);
+}
+
+# run the sgbackup program; returns (exit code, stdout, stderr)
+sub run_sgbackup
+{
+	my ($env, @args) = @_;
+	local %ENV = (%ENV, %$env);
+	my ($out, $err);
+	IPC::Run::run([ 'sgbackup', @args ], '>', \$out, '2>', \$err);
+	return ($? >> 8, $out, $err);
+}
+
+# poll a query until it returns the expected value (default 180 s)
+sub wait_for_query
+{
+	my ($node, $query, $expected, $seconds) = @_;
+	$seconds ||= 180;
+	for (1 .. $seconds * 5)
+	{
+		my $got = $node->safe_psql('postgres', $query);
+		return 1 if $got eq $expected;
+		select(undef, undef, undef, 0.2);
+	}
+	diag("timed out waiting for [$query] = [$expected]: got ["
+		  . $node->safe_psql('postgres', $query) . "]");
+	return 0;
+}
+
+sub slurp
+{
+	my ($path) = @_;
+	open my $fh, '<:raw', $path or die "$path: $!";
+	local $/;
+	my $data = <$fh>;
+	close $fh;
+	return $data;
+}
+
+1;
