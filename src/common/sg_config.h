@@ -116,7 +116,9 @@ extern char *sg_document_summary(const sg_document *doc);
 /*
  * Serialize a storage spec to a small YAML SGObjectStorage document that
  * sg_parse_documents reads back identically (used to hand a spec applied
- * with sgbackup_apply to the archiver through a file).
+ * with sgbackup_apply to the archiver through a file).  s->name must be
+ * set; ca_file has no SGObjectStorage field and is not written.  NULL only
+ * if libyaml fails.
  */
 extern char *sg_storage_to_yaml(const sg_storage *s);
 

@@ -151,8 +151,12 @@ read_loop(int fd, const char *path, sg_compressor *comp, EVP_MD_CTX *md,
 	if (ok && total != img->size)
 	{
 		sg_error_set(err, SG_ERR_IO, "file \"%s\" changed size while being read", path);
-		sg_error_detail(err, "Read %s %" PRId64 " bytes, but the file had %" PRId64 " bytes when opened.",
-						total > img->size ? "more than" : "only", total, img->size);
+		if (total > img->size)
+			sg_error_detail(err, "It had %" PRId64 " bytes when opened, but %" PRId64 " bytes or more could be read.",
+							img->size, total);
+		else
+			sg_error_detail(err, "It had %" PRId64 " bytes when opened, but only %" PRId64 " bytes could be read.",
+							img->size, total);
 		return false;
 	}
 	return ok;

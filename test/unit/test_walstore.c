@@ -274,6 +274,12 @@ test_missing(s3_client *c)
 					  SG_COMPRESSION_ZSTD, 0, NULL, &err) &&
 			err.kind == SG_ERR_IO && strstr(err.msg, "no-such-file") != NULL,
 			"push of a missing file is an I/O error naming it (%s)", err.msg);
+
+	/* /dev/zero says it is empty but reads without end: like a file that grows */
+	UNIT_OK(!wal_push(c, "/dev/zero", "0000000100000000000000FD",
+					  SG_COMPRESSION_ZSTD, 0, NULL, &err) &&
+			err.kind == SG_ERR_IO && strstr(err.msg, "changed size") != NULL,
+			"push of a file that changes size while read fails (%s; %s)", err.msg, err.detail);
 }
 
 /* a stored object replaced behind our back: the fetch refuses it */
