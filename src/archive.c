@@ -56,6 +56,17 @@ on_archiver_exit(int code, Datum arg)
 	upload_pool_stop();
 }
 
+/* the view shows the message and its detail, which holds the cause */
+static void
+report_failure(const char *file, const sg_error *err)
+{
+	char		text[sizeof(err->msg) + sizeof(err->detail) + 4];
+
+	snprintf(text, sizeof(text), "%s%s%s", err->msg, err->detail[0] ? ": " : "",
+			 err->detail);
+	sgb_archiver_report_failure(file, text);
+}
+
 /* load the configuration in force and hand it to the upload threads */
 static bool
 configure(sg_error *err)
@@ -78,7 +89,7 @@ check_configured(void)
 	if (configure(&err))
 		return true;
 	sgb_report(WARNING, &err);
-	sgb_archiver_report_failure("", err.msg);
+	report_failure("", &err);
 	return false;
 }
 
@@ -93,7 +104,7 @@ archive_file_internal(const char *file, const char *path)
 	if (!configure(&err))
 	{
 		sgb_report(WARNING, &err);
-		sgb_archiver_report_failure(file, err.msg);
+		report_failure(file, &err);
 		return false;
 	}
 	upload_pool_look_ahead(file);
@@ -103,7 +114,7 @@ archive_file_internal(const char *file, const char *path)
 				(errmsg("could not archive \"%s\": %s", file, err.msg),
 				 err.detail[0] ? errdetail("%s", err.detail) : 0,
 				 err.hint[0] ? errhint("%s", err.hint) : 0));
-		sgb_archiver_report_failure(file, err.msg);
+		report_failure(file, &err);
 		return false;
 	}
 	sgb_archiver_report_success(file, result.original_bytes, result.stored_bytes,

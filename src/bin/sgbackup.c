@@ -7,6 +7,7 @@
  *   sgbackup [--config FILE] wal-fetch FILE DEST
  */
 #include <getopt.h>
+#include <signal.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -125,6 +126,8 @@ main(int argc, char **argv)
 	const char *cmd;
 	int			opt;
 
+	/* libcurl runs without signals: a closed connection must not kill us */
+	signal(SIGPIPE, SIG_IGN);
 	while ((opt = getopt_long(argc, argv, "+c:h", options, NULL)) != -1)
 	{
 		if (opt == 'c')

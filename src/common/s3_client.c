@@ -96,7 +96,10 @@ set_addressing(s3_client *c, sg_error *err)
 	{
 		c->scheme = sg_strdup("https");
 		sg_buf_init(&b);
-		sg_buf_printf(&b, "s3.%s.amazonaws.com", c->region);
+		if (c->region == NULL)
+			sg_buf_append_str(&b, "s3.amazonaws.com");	/* global, to discover */
+		else
+			sg_buf_printf(&b, "s3.%s.amazonaws.com", c->region);
 		authority = b.data;
 	}
 	else
@@ -104,11 +107,12 @@ set_addressing(s3_client *c, sg_error *err)
 		const char *sep = strstr(s->endpoint, "://");
 		const char *rest;
 		const char *slash;
+		char	   *p;
 
 		if (sep == NULL)
 			return sg_error_set(err, SG_ERR_CONFIG, "invalid S3 endpoint \"%s\"", s->endpoint);
 		c->scheme = strndup(s->endpoint, sep - s->endpoint);
-		for (char *p = c->scheme; *p; p++)
+		for (p = c->scheme; *p; p++)
 			*p = (char) tolower((unsigned char) *p);
 		rest = sep + 3;
 		slash = strchr(rest, '/');
@@ -154,8 +158,9 @@ set_addressing(s3_client *c, sg_error *err)
 }
 
 /*
- * For AWS without a region: ask GetBucketLocation once (signed for
- * us-east-1, which any region accepts for it); fall back to us-east-1.
+ * For AWS without a region: ask the global endpoint GetBucketLocation once
+ * (signed for us-east-1); an error reply may still name the region in
+ * x-amz-bucket-region.  Falls back to us-east-1.
  */
 static void
 discover_region(s3_client *c)
@@ -174,19 +179,35 @@ discover_region(s3_client *c)
 	req.what = "find the region of the bucket";
 	s3_response_init(&resp);
 	sg_error_clear(&err);
-	if (s3_request_send(c, &req, &resp, &err) && resp.status == 200)
-		region = s3_xml_location(resp.body.data, resp.body.len);
+	free(c->region);
+	c->region = NULL;
+	set_addressing(c, &err);
+	c->region = sg_strdup("us-east-1");
+	if (s3_request_send(c, &req, &resp, &err))
+	{
+		if (resp.status == 200)
+			region = s3_xml_location(resp.body.data, resp.body.len);
+		if ((region == NULL || region[0] == '\0') &&
+			s3_response_header(&resp, "x-amz-bucket-region"))
+		{
+			free(region);
+			region = sg_strdup(s3_response_header(&resp, "x-amz-bucket-region"));
+		}
+	}
 	s3_response_free(&resp);
+	if (region && strcmp(region, "EU") == 0)
+	{
+		free(region);
+		region = sg_strdup("eu-west-1");	/* the old name */
+	}
 	if (region && region[0])
 	{
-		sg_error	ignore;
-
 		free(c->region);
 		c->region = region;
-		set_addressing(c, &ignore);
 	}
 	else
 		free(region);
+	set_addressing(c, &err);
 }
 
 static void
@@ -244,10 +265,10 @@ s3_client_new(const sg_storage *storage, const char *secrets_directory,
 	}
 
 	c->region = sg_strdup(is_empty(c->storage.region) ? "us-east-1" : c->storage.region);
-	if (!set_addressing(c, err))
-		goto fail;
 	if (is_empty(c->storage.region) && is_empty(c->storage.endpoint))
 		discover_region(c);
+	else if (!set_addressing(c, err))
+		goto fail;
 	return c;
 
 fail:
@@ -335,7 +356,7 @@ fill_info(const s3_response *resp, s3_object_info *info)
 	size_t		len;
 	int			i;
 
-	s3_object_info_free(info);
+	memset(info, 0, sizeof(*info));	/* an output: never freed here */
 	info->exists = true;
 	if (slash && slash[1] != '*')
 		info->size = strtoll(slash + 1, NULL, 10);

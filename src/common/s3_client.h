@@ -33,7 +33,10 @@ typedef struct s3_limits
 	volatile int *cancel;		/* when non-NULL and *cancel != 0, stop early */
 } s3_limits;
 
-/* user metadata and a few system fields of a stored object */
+/*
+ * user metadata and a few system fields of a stored object; functions
+ * taking one overwrite it (without freeing): free it after each use
+ */
 #define S3_MAX_META 8
 typedef struct s3_object_info
 {

@@ -117,6 +117,7 @@ header_cb(char *data, size_t size, size_t nitems, void *arg)
 	const char *colon;
 	const char *value;
 	const char *end = data + len;
+	size_t		j;
 	int			i;
 
 	/* a status line starts a new reply (after "100 Continue", say) */
@@ -140,7 +141,7 @@ header_cb(char *data, size_t size, size_t nitems, void *arg)
 	resp->header_name = sg_realloc(resp->header_name, resp->nheaders * sizeof(char *));
 	resp->header_value = sg_realloc(resp->header_value, resp->nheaders * sizeof(char *));
 	resp->header_name[i] = sg_malloc(name_len + 1);
-	for (size_t j = 0; j < name_len; j++)
+	for (j = 0; j < name_len; j++)
 		resp->header_name[i][j] = (char) tolower((unsigned char) data[j]);
 	resp->header_name[i][name_len] = '\0';
 	resp->header_value[i] = sg_malloc(end - value + 1);
@@ -504,6 +505,7 @@ transport_error(s3_client *c, const s3_request *req, const transfer *t,
 	if (t->cancelled || cancelled(c))
 	{
 		sg_error_set(err, SG_ERR_NETWORK, "could not %s: cancelled", req->what);
+		sg_error_detail(err, "The operation was cancelled before it finished.");
 		return false;
 	}
 	if (t->writer_stopped)
@@ -622,19 +624,37 @@ credentials_refused(long status, const s3_xml_error *xe)
 		code_is(xe, "ExpiredToken");
 }
 
+static bool
+sends_storage_class(const s3_request *req)
+{
+	int			i;
+
+	for (i = 0; i < req->nheaders; i++)
+		if (strcasecmp(req->headers[i].name, "x-amz-storage-class") == 0)
+			return true;
+	return false;
+}
+
 /* "answered HTTP 403 (AccessDenied): message" for details */
 static void
 describe_reply(const s3_client *c, const s3_request *req,
 			   const s3_response *resp, const s3_xml_error *xe, sg_error *err)
 {
 	char		retried[64] = "";
+	char		message[sizeof(xe->message)];
+	size_t		len;
 
+	/* the server's message, without its final period */
+	snprintf(message, sizeof(message), "%s", xe->message);
+	len = strlen(message);
+	while (len > 0 && (message[len - 1] == '.' || message[len - 1] == ' '))
+		message[--len] = '\0';
 	if (resp->attempts > 1)
 		snprintf(retried, sizeof(retried), " after %d attempts", resp->attempts);
 	if (xe->code[0])
 		sg_error_detail(err, "Trying to %s, %s answered HTTP %ld (%s)%s%s%s.",
 						req->what, c->endpoint, resp->status, xe->code, retried,
-						xe->message[0] ? ": " : "", xe->message);
+						message[0] ? ": " : "", message);
 	else
 		sg_error_detail(err, "Trying to %s, %s answered HTTP %ld%s.",
 						req->what, c->endpoint, resp->status, retried);
@@ -695,6 +715,9 @@ s3_response_error(s3_client *c, const s3_request *req,
 	{
 		sg_error_set(err, SG_ERR_SERVER, "could not %s", req->what);
 		describe_reply(c, req, resp, &xe, err);
+		if (resp->status == 400 && sends_storage_class(req))
+			sg_error_hint(err, "Check that the service knows storage class \"%s\" (sgbackup.s3_storage_class, spec.s3.storageClass).",
+						  c->storage.storage_class);
 	}
 	err->http_status = (int) resp->status;
 	return false;
