@@ -80,8 +80,8 @@ $node->reload;
 # --- wrong secret: nothing is archived, WAL stays in pg_wal -----------------
 $node->command_ok([ 'pgbench', '-i', '-s', '3', '-q', 'postgres' ], 'pgbench -i');
 $node->safe_psql('postgres', 'SELECT pg_switch_wal()');
-$node->safe_psql('postgres', q{SELECT pg_backup_start('sgbackup-test', true)});
-$node->safe_psql('postgres', 'SELECT * FROM pg_backup_stop(false)');
+$node->safe_psql('postgres',
+	q{SELECT pg_backup_start('sgbackup-test', true); SELECT * FROM pg_backup_stop(false)});
 $node->safe_psql('postgres', 'CREATE TABLE t AS SELECT generate_series(1, 10000) i; SELECT pg_switch_wal()');
 
 ok(wait_for_query($node, 'SELECT last_failure IS NOT NULL FROM sgbackup.archiver', 't', 60),
@@ -196,8 +196,7 @@ $standby->promote;
 $standby->safe_psql('postgres', 'SELECT pg_switch_wal()');
 ok(wait_for_query($standby, q{SELECT count(*) FROM pg_ls_archive_statusdir() WHERE name LIKE '%.ready'}, '0'),
 	'the promoted standby archives its files');
-my @tl2 = map { s/\.done$//r } grep { /\.done$/ }
-  map { $_->[0] } map { [ split /\|/ ] } split /\n/,
+my @tl2 = map { s/\.done$//r } grep { /\.done$/ } split /\n/,
   $standby->safe_psql('postgres', 'SELECT name FROM pg_ls_archive_statusdir()');
 ok((grep { /^00000002\.history$/ } @tl2), 'the history file was archived');
 ok((grep { /\.partial$/ } @tl2), 'the partial segment was archived');
