@@ -93,7 +93,7 @@ sub aws
 	my ($out, $err);
 	IPC::Run::run([ '/usr/bin/aws', '--endpoint-url', $s3->{http}, @args ],
 		'>', \$out, '2>', \$err);
-	note("aws @args: $err") if $? != 0;
+	note("aws @args: $err") if $? != 0 && $err ne "";
 	return ($? >> 8, $out);
 }
 
