@@ -1,4 +1,5 @@
 # Shared shell helpers for the sgbackup scripts (sourced, never run).
+# shellcheck shell=bash
 
 # msg TEXT...: progress message on stderr, prefixed with the script name
 msg()
