@@ -73,32 +73,13 @@ sgb_applied_write(const char *relpath, const char *text)
 	durable_rename(tmp, path, ERROR);
 }
 
-/* read a whole file into a malloc'ed string; NULL with errno on failure */
-static char *
-read_file(const char *path, size_t *len)
-{
-	FILE	   *f = fopen(path, "rb");
-	sg_buf		b;
-	char		chunk[4096];
-	size_t		n;
-
-	if (f == NULL)
-		return NULL;
-	sg_buf_init(&b);
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		sg_buf_append(&b, chunk, n);
-	fclose(f);
-	*len = b.len;
-	return b.data;
-}
-
 /* parse the single document of a file; false with err */
 static bool
 parse_file(const char *path, sg_doc_kind want, sg_document **docs, int *ndocs,
 		   sg_error *err)
 {
 	size_t		len;
-	char	   *text = read_file(path, &len);
+	char	   *text = sg_read_file(path, &len);
 	bool		ok;
 
 	if (text == NULL)

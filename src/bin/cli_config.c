@@ -58,21 +58,15 @@ find_spec(void *arg, const char *name, sg_storage *out, sg_error *err)
 static bool
 read_config(const char *path, config_file *cf, sg_error *err)
 {
-	FILE	   *f = fopen(path, "rb");
-	sg_buf		text;
-	char		chunk[8192];
-	size_t		n;
+	size_t		len;
+	char	   *text = sg_read_file(path, &len);
 	bool		ok;
 
-	if (f == NULL)
-		return sg_error_set(err, SG_ERR_CONFIG, "could not open configuration file \"%s\": %s",
+	if (text == NULL)
+		return sg_error_set(err, SG_ERR_CONFIG, "could not read configuration file \"%s\": %s",
 							path, strerror(errno));
-	sg_buf_init(&text);
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		sg_buf_append(&text, chunk, n);
-	fclose(f);
-	ok = sg_parse_documents(text.data, text.len, &cf->docs, &cf->ndocs, err);
-	sg_buf_free(&text);
+	ok = sg_parse_documents(text, len, &cf->docs, &cf->ndocs, err);
+	free(text);
 	if (!ok)
 		sg_error_detail(err, "%s%sIn configuration file \"%s\".", err->detail,
 						err->detail[0] ? " " : "", path);

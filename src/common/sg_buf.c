@@ -1,6 +1,7 @@
 /*
  * sg_buf.c - growable byte buffer and allocation helpers (see sg_buf.h).
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +46,34 @@ sg_strdup(const char *s)
 	if (copy == NULL)
 		out_of_memory();
 	return copy;
+}
+
+char *
+sg_read_file(const char *path, size_t *len)
+{
+	FILE	   *f = fopen(path, "rb");
+	sg_buf		b;
+	char		chunk[8192];
+	size_t		n;
+	int			save_errno;
+
+	if (f == NULL)
+		return NULL;
+	sg_buf_init(&b);
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		sg_buf_append(&b, chunk, n);
+	if (ferror(f))
+	{
+		save_errno = errno;
+		fclose(f);
+		sg_buf_free(&b);
+		errno = save_errno;
+		return NULL;
+	}
+	fclose(f);
+	if (len)
+		*len = b.len;
+	return b.data;
 }
 
 void

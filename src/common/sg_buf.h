@@ -27,5 +27,7 @@ extern void sg_buf_printf(sg_buf *b, const char *fmt,...)
 extern char *sg_strdup(const char *s);
 extern void *sg_malloc(size_t size);
 extern void *sg_realloc(void *p, size_t size);
+/* whole file as a malloc'ed NUL-terminated string; NULL with errno set */
+extern char *sg_read_file(const char *path, size_t *len);
 
 #endif							/* SG_BUF_H */

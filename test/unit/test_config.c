@@ -12,24 +12,6 @@
 #include "sg_config.h"
 #include "unit.h"
 
-static char *
-read_file(const char *path, size_t *len)
-{
-	FILE	   *f = fopen(path, "rb");
-	sg_buf		b;
-	char		chunk[4096];
-	size_t		n;
-
-	if (f == NULL)
-		return NULL;
-	sg_buf_init(&b);
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		sg_buf_append(&b, chunk, n);
-	fclose(f);
-	*len = b.len;
-	return b.data;
-}
-
 /* parse a file of test/data; NULL docs and a printed error on failure */
 static int
 parse_file(const char *name, sg_document **docs, sg_error *err)
@@ -40,7 +22,7 @@ parse_file(const char *name, sg_document **docs, sg_error *err)
 	int			n = 0;
 
 	snprintf(path, sizeof(path), "test/data/%s", name);
-	text = read_file(path, &len);
+	text = sg_read_file(path, &len);
 	if (text == NULL)
 	{
 		printf("# cannot read %s (run from the repository top)\n", path);

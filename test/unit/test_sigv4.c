@@ -48,23 +48,6 @@ skip(const char *what, const char *reason)
 }
 
 static char *
-read_text(const char *path)
-{
-	FILE	   *f = fopen(path, "rb");
-	sg_buf		b;
-	char		chunk[4096];
-	size_t		n;
-
-	if (f == NULL)
-		return NULL;
-	sg_buf_init(&b);
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		sg_buf_append(&b, chunk, n);
-	fclose(f);
-	return b.data;
-}
-
-static char *
 copy_n(const char *s, size_t n)
 {
 	char	   *copy = sg_malloc(n + 1);
@@ -240,7 +223,7 @@ read_sts_token(const char *suite)
 	char	   *token;
 
 	snprintf(path, sizeof(path), "%s/post-sts-token/readme.txt", suite);
-	text = read_text(path);
+	text = sg_read_file(path, NULL);
 	if (text == NULL)
 		return NULL;
 	end = text + strlen(text);
@@ -287,13 +270,13 @@ run_case(const char *suite, const char *dir, const char *rel)
 	}
 
 	snprintf(path, sizeof(path), "%s/%s.req", dir, base);
-	req_text = read_text(path);
+	req_text = sg_read_file(path, NULL);
 	snprintf(path, sizeof(path), "%s/%s.creq", dir, base);
-	want_creq = read_text(path);
+	want_creq = sg_read_file(path, NULL);
 	snprintf(path, sizeof(path), "%s/%s.sts", dir, base);
-	want_sts = read_text(path);
+	want_sts = sg_read_file(path, NULL);
 	snprintf(path, sizeof(path), "%s/%s.authz", dir, base);
-	want_authz = read_text(path);
+	want_authz = sg_read_file(path, NULL);
 	if (!req_text || !want_creq || !want_sts || !want_authz)
 	{
 		UNIT_OK(false, "%s: read .req/.creq/.sts/.authz", rel);
@@ -338,7 +321,7 @@ run_case(const char *suite, const char *dir, const char *rel)
 		sg_buf		signed_req;
 
 		snprintf(path, sizeof(path), "%s/%s.sreq", dir, base);
-		want_sreq = read_text(path);
+		want_sreq = sg_read_file(path, NULL);
 		sg_buf_init(&signed_req);
 		sg_buf_printf(&signed_req, "%s\nX-Amz-Security-Token:%s\nAuthorization: %s",
 					  req_text, token ? token : "", authz.data);
