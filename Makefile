@@ -15,10 +15,11 @@ PROGRAM_SRCS = $(sort $(wildcard src/bin/*.c))
 COMMON_OBJS = $(COMMON_SRCS:.c=.o)
 OBJS = $(SERVER_SRCS:.c=.o) $(COMMON_OBJS)
 
-DEP_LIBS = -lcurl -lssl -lcrypto -lyaml -lzstd -llz4 $(shell pkg-config --libs libxml-2.0) -lpthread
-PG_CPPFLAGS = -Isrc/common $(shell pkg-config --cflags libxml-2.0)
+DEP_LIBS = -lcurl -lssl -lcrypto -lyaml -lzstd -llz4 $(shell pkg-config --libs libxml-2.0 json-c) -lpthread
+PG_CPPFLAGS = -Isrc/common $(shell pkg-config --cflags libxml-2.0 json-c)
 PG_CFLAGS = -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare
-SHLIB_LINK = $(DEP_LIBS)
+SHLIB_LINK = $(DEP_LIBS) -lpq
+PG_CPPFLAGS += -I$(shell $(PG_CONFIG) --includedir)
 
 REGRESS = apply
 REGRESS_OPTS = --temp-instance=./tmp_check --temp-config=test/sgbackup.conf

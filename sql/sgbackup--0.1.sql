@@ -50,3 +50,48 @@ LANGUAGE C STRICT VOLATILE;
 -- and its message, files and bytes pushed, and the backlog in pg_wal
 CREATE VIEW sgbackup.archiver AS
 	SELECT * FROM sgbackup.archiver_status();
+
+-- base backups ---------------------------------------------------------------
+
+CREATE FUNCTION pg_catalog.sgbackup_start(fast boolean DEFAULT true,
+	permanent boolean DEFAULT false, wait boolean DEFAULT false)
+RETURNS text
+AS 'MODULE_PATHNAME', 'sgbackup_start'
+LANGUAGE C STRICT VOLATILE;
+
+CREATE FUNCTION pg_catalog.sgbackup_apply_retention(OUT kind text, OUT name text)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'sgbackup_apply_retention'
+LANGUAGE C STRICT VOLATILE;
+
+CREATE FUNCTION pg_catalog.sgbackup_delete(name text)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'sgbackup_delete'
+LANGUAGE C STRICT VOLATILE;
+
+DO $$
+DECLARE
+	f text;
+BEGIN
+	FOREACH f IN ARRAY ARRAY['sgbackup_start(boolean, boolean, boolean)',
+							 'sgbackup_apply_retention()', 'sgbackup_delete(text)'] LOOP
+		EXECUTE format('REVOKE ALL ON FUNCTION pg_catalog.%s FROM PUBLIC', f);
+		EXECUTE format('GRANT EXECUTE ON FUNCTION pg_catalog.%s TO sgbackup_operator', f);
+	END LOOP;
+END
+$$;
+
+CREATE FUNCTION sgbackup.backups_list(
+	OUT name text, OUT status text, OUT permanent boolean,
+	OUT start_lsn pg_lsn, OUT stop_lsn pg_lsn, OUT timeline bigint,
+	OUT start_wal text, OUT stop_wal text,
+	OUT size_bytes bigint, OUT compressed_bytes bigint,
+	OUT started_at timestamptz, OUT finished_at timestamptz,
+	OUT pg_version text, OUT system_identifier text, OUT error text)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'sgbackup_backups'
+LANGUAGE C STRICT VOLATILE;
+
+-- every backup in object storage, oldest first (by start LSN, then time)
+CREATE VIEW sgbackup.backups AS
+	SELECT * FROM sgbackup.backups_list();

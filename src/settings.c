@@ -11,6 +11,7 @@
 #include "utils/guc.h"
 
 #include "applied.h"
+#include "cron.h"
 #include "settings.h"
 
 char	   *sgb_database = NULL;
@@ -95,6 +96,25 @@ check_absolute_path(char **newval, void **extra, GucSource source)
 	return false;
 }
 
+static bool
+check_cron(char **newval, void **extra, GucSource source)
+{
+	sg_cron		cron;
+	sg_error	err;
+
+	if (*newval == NULL || (*newval)[0] == '\0')
+		return true;
+	sg_error_clear(&err);
+	if (sg_cron_parse(*newval, &cron, &err))
+		return true;
+	GUC_check_errmsg("%s", err.msg);
+	if (err.detail[0])
+		GUC_check_errdetail("%s", err.detail);
+	if (err.hint[0])
+		GUC_check_errhint("%s", err.hint);
+	return false;
+}
+
 static void
 define_string(const char *name, const char *desc, char **var,
 			  GucStringCheckHook check)
@@ -159,7 +179,7 @@ sgb_define_settings(void)
 							NULL, NULL, NULL);
 	define_string("sgbackup.cron_schedule",
 				  "Five-field cron schedule (UTC) of base backups; empty: none.",
-				  &cron_schedule, NULL);
+				  &cron_schedule, check_cron);
 	DefineCustomIntVariable("sgbackup.retention",
 							"Number of managed base backups to keep.",
 							NULL, &retention, SG_DEFAULT_RETENTION, 1, 10000,

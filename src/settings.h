@@ -6,6 +6,7 @@
 #ifndef SGBACKUP_SETTINGS_H
 #define SGBACKUP_SETTINGS_H
 
+#include "s3_client.h"
 #include "sg_error.h"
 #include "sg_settings.h"
 
@@ -20,6 +21,9 @@ extern void sgb_define_settings(void);
  * without catalog access such as the archiver).
  */
 extern bool sgb_load_options(sg_options *o, sg_error *err);
+
+/* load the configuration in force and connect; ERROR on failure */
+extern s3_client *sgb_connect(sg_options *o);
 
 /* report an sg_error at elevel, with errdetail and errhint */
 extern void sgb_report(int elevel, const sg_error *err);

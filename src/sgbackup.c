@@ -2,7 +2,8 @@
  * sgbackup.c - module entry: settings and shared memory.
  *
  * The same library serves shared_preload_libraries (settings, shared
- * memory for the views) and archive_library (archive.c).
+ * memory for the views, the base backup target, the scheduler) and
+ * archive_library (archive.c).
  */
 #include "postgres.h"
 
@@ -10,6 +11,9 @@
 #include "miscadmin.h"
 
 #include "archiver_state.h"
+#include "backup.h"
+#include "bb_target.h"
+#include "scheduler.h"
 #include "settings.h"
 
 PG_MODULE_MAGIC;
@@ -24,6 +28,7 @@ shmem_request(void)
 	if (prev_shmem_request_hook)
 		prev_shmem_request_hook();
 	sgb_archiver_state_request();
+	sgb_backup_state_request();
 }
 
 void
@@ -35,4 +40,7 @@ _PG_init(void)
 	prev_shmem_request_hook = shmem_request_hook;
 	shmem_request_hook = shmem_request;
 	sgb_archiver_state_startup();
+	sgb_backup_state_startup();
+	sgb_register_backup_target();
+	sgb_register_scheduler();
 }

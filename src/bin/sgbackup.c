@@ -5,6 +5,9 @@
  *
  *   sgbackup [--config FILE] wal-push PATH
  *   sgbackup [--config FILE] wal-fetch FILE DEST
+ *   sgbackup [--config FILE] backup-list [--json]
+ *   sgbackup [--config FILE] retention
+ *   sgbackup [--config FILE] delete NAME
  */
 #include <getopt.h>
 #include <signal.h>
@@ -12,8 +15,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "backup_catalog.h"
 #include "cli_config.h"
+#include "retention.h"
 #include "s3_client.h"
 #include "sg_buf.h"
 #include "walstore.h"
@@ -27,6 +33,9 @@ static const char *usage_text =
 "Usage:\n"
 "  sgbackup [--config FILE] wal-push PATH\n"
 "  sgbackup [--config FILE] wal-fetch FILE DEST\n"
+"  sgbackup [--config FILE] backup-list [--json]\n"
+"  sgbackup [--config FILE] retention\n"
+"  sgbackup [--config FILE] delete NAME\n"
 "\n"
 "Options:\n"
 "  -c, --config FILE   SGObjectStorage YAML (optionally with an SGCluster\n"
@@ -114,16 +123,137 @@ cmd_wal_fetch(const char *config_path, const char *name, const char *dest)
 	return fail(&err);
 }
 
+static const char *const status_names[] = {"running", "completed", "failed"};
+
+static void
+format_time(char *out, size_t size, int64_t usec)
+{
+	time_t		t = (time_t) (usec / 1000000);
+	struct tm	tm;
+
+	if (usec == 0)
+	{
+		snprintf(out, size, "-");
+		return;
+	}
+	gmtime_r(&t, &tm);
+	strftime(out, size, "%Y-%m-%d %H:%M:%SZ", &tm);
+}
+
+static void
+print_backup(const backup_info *b)
+{
+	char		started[32];
+	char		finished[32];
+
+	format_time(started, sizeof(started), b->started_at);
+	format_time(finished, sizeof(finished), b->finished_at);
+	printf("%-28s %-9s %-9s %-24s %-24s %12lld %12lld %-20s %-20s\n",
+		   b->name, status_names[b->status], b->permanent ? "permanent" : "managed",
+		   b->start_wal[0] ? b->start_wal : "-", b->stop_wal[0] ? b->stop_wal : "-",
+		   (long long) b->size_bytes, (long long) b->compressed_bytes,
+		   started, finished);
+}
+
+static int
+cmd_backup_list(const char *config_path, bool json)
+{
+	sg_options	o;
+	sg_error	err;
+	s3_client  *c;
+	backup_info *list;
+	int			n;
+	bool		ok;
+
+	sg_error_clear(&err);
+	if ((c = connect_storage(config_path, &o, &err)) == NULL)
+		return fail(&err);
+	ok = backup_catalog_list(c, NULL, NULL, &list, &n, &err);
+	s3_client_free(c);
+	sg_options_free(&o);
+	if (!ok)
+		return fail(&err);
+	if (json)
+		printf("[");
+	else
+		printf("%-28s %-9s %-9s %-24s %-24s %12s %12s %-20s %-20s\n", "name", "status",
+			   "lifecycle", "start_wal", "stop_wal", "size_bytes", "compressed",
+			   "started_at", "finished_at");
+	for (int i = 0; i < n; i++)
+	{
+		if (json)
+		{
+			char	   *text = backup_info_to_json(&list[i]);
+
+			printf("%s%s", i ? ",\n" : "\n", text);
+			free(text);
+		}
+		else
+			print_backup(&list[i]);
+	}
+	if (json)
+		printf("\n]\n");
+	backup_list_free(list, n);
+	return 0;
+}
+
+static int
+cmd_retention(const char *config_path)
+{
+	sg_options	o;
+	sg_error	err;
+	s3_client  *c;
+	retention_plan plan;
+	bool		ok;
+
+	sg_error_clear(&err);
+	if ((c = connect_storage(config_path, &o, &err)) == NULL)
+		return fail(&err);
+	ok = sg_retention_run(c, o.retention, NULL, NULL, &plan, &err);
+	s3_client_free(c);
+	sg_options_free(&o);
+	if (!ok)
+		return fail(&err);
+	for (int i = 0; i < plan.nbackups; i++)
+		printf("deleted backup %s\n", plan.backups[i]);
+	printf("deleted %d backups and %d WAL files (retention %d)\n",
+		   plan.nbackups, plan.nwal, o.retention);
+	retention_plan_free(&plan);
+	return 0;
+}
+
+static int
+cmd_delete(const char *config_path, const char *name)
+{
+	sg_options	o;
+	sg_error	err;
+	s3_client  *c;
+	bool		ok;
+
+	sg_error_clear(&err);
+	if ((c = connect_storage(config_path, &o, &err)) == NULL)
+		return fail(&err);
+	ok = backup_catalog_delete(c, name, &err);
+	s3_client_free(c);
+	sg_options_free(&o);
+	if (!ok)
+		return fail(&err);
+	printf("deleted backup %s\n", name);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
 	static const struct option options[] = {
 		{"config", required_argument, NULL, 'c'},
+		{"json", no_argument, NULL, 'j'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0}
 	};
 	const char *config_path = NULL;
 	const char *cmd;
+	bool		json = false;
 	int			opt;
 
 	/* libcurl runs without signals: a closed connection must not kill us */
@@ -146,12 +276,22 @@ main(int argc, char **argv)
 	cmd = argv[optind++];
 	/* options may also follow the command: sgbackup wal-fetch --config F ... */
 	while ((opt = getopt_long(argc, argv, "c:h", options, NULL)) != -1)
+	{
 		if (opt == 'c')
 			config_path = optarg;
+		else if (opt == 'j')
+			json = true;
+	}
 	if (strcmp(cmd, "wal-push") == 0 && argc - optind == 1)
 		return cmd_wal_push(config_path, argv[optind]);
 	if (strcmp(cmd, "wal-fetch") == 0 && argc - optind == 2)
 		return cmd_wal_fetch(config_path, argv[optind], argv[optind + 1]);
+	if (strcmp(cmd, "backup-list") == 0 && argc == optind)
+		return cmd_backup_list(config_path, json);
+	if (strcmp(cmd, "retention") == 0 && argc == optind)
+		return cmd_retention(config_path);
+	if (strcmp(cmd, "delete") == 0 && argc - optind == 1)
+		return cmd_delete(config_path, argv[optind]);
 	fprintf(stderr, "sgbackup: unknown command or wrong arguments: %s\n\n", cmd);
 	fputs(usage_text, stderr);
 	return EXIT_FAILURE_;

@@ -144,6 +144,26 @@ extern bool s3_multipart_complete(s3_client *c, s3_multipart *mp, sg_error *err)
 extern bool s3_multipart_abort(s3_client *c, s3_multipart *mp, sg_error *err);
 extern void s3_multipart_free(s3_multipart *mp);
 extern const char *s3_multipart_upload_id(const s3_multipart *mp);
+/* an s3_multipart for an upload found by listing, e.g. to abort it */
+extern s3_multipart *s3_multipart_attach(const char *key, const char *upload_id);
+
+/* one unfinished multipart upload; key is relative to the configured prefix */
+typedef struct s3_upload_entry
+{
+	const char *key;
+	const char *upload_id;
+	const char *initiated;		/* as sent by the server */
+} s3_upload_entry;
+
+/* called for each upload (may use the client); return false to stop */
+typedef bool (*s3_upload_fn) (void *arg, const s3_upload_entry *entry);
+
+/*
+ * ListMultipartUploads of every unfinished upload whose key starts with
+ * key_prefix, following the key and upload id markers
+ */
+extern bool s3_list_multipart_uploads(s3_client *c, const char *key_prefix,
+									  s3_upload_fn fn, void *arg, sg_error *err);
 
 /* the storage this client was made for (bucket, prefix, ...) */
 extern const sg_storage *s3_client_storage(const s3_client *c);

@@ -2,7 +2,7 @@
  * s3_multipart.c - S3 multipart uploads (see s3_client.h): create, parts
  * sent from several threads (each with its own client; the etags are
  * recorded under a mutex), complete (whose 200 reply may still hold an
- * error) and abort.
+ * error) and abort; the listing of unfinished uploads.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -44,6 +44,18 @@ s3_multipart_free(s3_multipart *mp)
 	free(mp->upload_id);
 	pthread_mutex_destroy(&mp->lock);
 	free(mp);
+}
+
+s3_multipart *
+s3_multipart_attach(const char *key, const char *upload_id)
+{
+	s3_multipart *mp = sg_malloc(sizeof(s3_multipart));
+
+	memset(mp, 0, sizeof(*mp));
+	mp->key = sg_strdup(key);
+	mp->upload_id = sg_strdup(upload_id);
+	pthread_mutex_init(&mp->lock, NULL);
+	return mp;
 }
 
 /* send a request about mp's object; true with resp when a reply came */
@@ -286,5 +298,118 @@ s3_multipart_abort(s3_client *c, s3_multipart *mp, sg_error *err)
 	if (ok && resp.status != 204 && resp.status != 200 && resp.status != 404)
 		ok = s3_response_error(c, &req, &resp, err);
 	done(&req, &resp);
+	return ok;
+}
+
+/* where the next page of a listing of uploads starts */
+typedef struct upload_marker
+{
+	char	   *key;
+	char	   *upload_id;
+	bool		more;
+} upload_marker;
+
+/* give one page's uploads to fn; false from fn stops the listing */
+static void
+pass_uploads(s3_client *c, s3_xml_uploads *list, s3_upload_fn fn, void *arg,
+			 upload_marker *m)
+{
+	size_t		skip = strlen(c->storage.prefix ? c->storage.prefix : "");
+	int			i;
+
+	if (skip > 0)
+		skip++;					/* the '/' after the prefix */
+	for (i = 0; i < list->nitems; i++)
+	{
+		s3_upload_entry e;
+		const char *key = list->items[i].key;
+
+		e.key = strlen(key) >= skip ? key + skip : key;
+		e.upload_id = list->items[i].upload_id;
+		e.initiated = list->items[i].initiated ? list->items[i].initiated : "";
+		if (!fn(arg, &e))
+		{
+			m->more = false;
+			return;
+		}
+	}
+}
+
+/* one ListMultipartUploads page; m says where it starts and the next one */
+static bool
+uploads_page(s3_client *c, const char *prefix, upload_marker *m,
+			 s3_upload_fn fn, void *arg, sg_error *err)
+{
+	s3_kv		query[5];
+	int			nquery = 0;
+	char		max_uploads[16];
+	s3_request	req;
+	s3_response resp;
+	s3_xml_uploads list;
+	bool		ok;
+
+	query[nquery++] = (s3_kv) {"uploads", ""};
+	query[nquery++] = (s3_kv) {"prefix", prefix};
+	if (c->list_page_size > 0)
+	{
+		snprintf(max_uploads, sizeof(max_uploads), "%d", c->list_page_size);
+		query[nquery++] = (s3_kv) {"max-uploads", max_uploads};
+	}
+	if (m->key)
+		query[nquery++] = (s3_kv) {"key-marker", m->key};
+	if (m->key && m->upload_id)
+		query[nquery++] = (s3_kv) {"upload-id-marker", m->upload_id};
+
+	memset(&req, 0, sizeof(req));
+	req.method = "GET";
+	req.query = query;
+	req.nquery = nquery;
+	req.what = s3_describe(c, "list the multipart uploads of", prefix, "in");
+	s3_response_init(&resp);
+	m->more = false;
+	ok = s3_request_send(c, &req, &resp, err);
+	if (ok && resp.status != 200)
+		ok = s3_response_error(c, &req, &resp, err);
+	else if (ok && !s3_xml_parse_uploads(resp.body.data, resp.body.len, &list))
+	{
+		ok = sg_error_set(err, SG_ERR_SERVER, "could not %s", req.what);
+		sg_error_detail(err, "The reply of %s is not a ListMultipartUploadsResult.",
+						c->endpoint);
+	}
+	else if (ok)
+	{
+		/* go on only when the markers move forward */
+		m->more = list.truncated && list.next_key_marker &&
+			list.next_key_marker[0] &&
+			!(m->key && strcmp(m->key, list.next_key_marker) == 0 &&
+			  m->upload_id && list.next_upload_id_marker &&
+			  strcmp(m->upload_id, list.next_upload_id_marker) == 0);
+		free(m->key);
+		free(m->upload_id);
+		m->key = list.next_key_marker;
+		m->upload_id = list.next_upload_id_marker;
+		list.next_key_marker = NULL;
+		list.next_upload_id_marker = NULL;
+		pass_uploads(c, &list, fn, arg, m);
+		s3_xml_uploads_free(&list);
+	}
+	s3_response_free(&resp);
+	free((char *) req.what);
+	return ok;
+}
+
+bool
+s3_list_multipart_uploads(s3_client *c, const char *key_prefix,
+						  s3_upload_fn fn, void *arg, sg_error *err)
+{
+	char	   *prefix = s3_full_key(c, key_prefix ? key_prefix : "");
+	upload_marker m = {NULL, NULL, true};
+	bool		ok = true;
+
+	while (ok && m.more)
+		ok = uploads_page(c, prefix, &m, fn, arg, err);
+	free(m.key);
+	free(m.upload_id);
+	free(prefix);
 	return ok;
 }

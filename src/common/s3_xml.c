@@ -295,6 +295,72 @@ s3_xml_is_complete_result(const char *body, size_t len)
 	return ok;
 }
 
+bool
+s3_xml_parse_uploads(const char *body, size_t len, s3_xml_uploads *out)
+{
+	xmlDocPtr	doc = parse(body, len);
+	xmlNodePtr	root = root_named(doc, "ListMultipartUploadsResult");
+	xmlNodePtr	n;
+	char	   *truncated;
+	int			cap = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (root == NULL)
+	{
+		xmlFreeDoc(doc);
+		return false;
+	}
+	for (n = root->children; n; n = n->next)
+	{
+		s3_xml_upload *u;
+
+		if (!is_element(n, "Upload"))
+			continue;
+		if (out->nitems == cap)
+		{
+			cap = cap ? cap * 2 : 64;
+			out->items = sg_realloc(out->items, cap * sizeof(s3_xml_upload));
+		}
+		u = &out->items[out->nitems];
+		u->key = child_text(n, "Key");
+		u->upload_id = child_text(n, "UploadId");
+		u->initiated = child_text(n, "Initiated");
+		if (u->key == NULL || u->upload_id == NULL)
+		{
+			/* not a usable entry */
+			free(u->key);
+			free(u->upload_id);
+			free(u->initiated);
+			continue;
+		}
+		out->nitems++;
+	}
+	truncated = child_text(root, "IsTruncated");
+	out->truncated = truncated && strcmp(truncated, "true") == 0;
+	free(truncated);
+	out->next_key_marker = child_text(root, "NextKeyMarker");
+	out->next_upload_id_marker = child_text(root, "NextUploadIdMarker");
+	xmlFreeDoc(doc);
+	return true;
+}
+
+void
+s3_xml_uploads_free(s3_xml_uploads *list)
+{
+	int			i;
+
+	for (i = 0; i < list->nitems; i++)
+	{
+		free(list->items[i].key);
+		free(list->items[i].upload_id);
+		free(list->items[i].initiated);
+	}
+	free(list->items);
+	free(list->next_key_marker);
+	free(list->next_upload_id_marker);
+	memset(list, 0, sizeof(*list));
+}
+
 char *
 s3_xml_location(const char *body, size_t len)
 {

@@ -1,7 +1,8 @@
 /*
  * s3_xml.h - the XML bodies the S3 client sends and reads (libxml2):
  * error replies, ListObjectsV2 pages, DeleteObjects requests and results,
- * multipart upload requests and results, GetBucketLocation.
+ * multipart upload requests and results, ListMultipartUploads pages,
+ * GetBucketLocation.
  *
  * Internal to the S3 client (s3_client.c, s3_multipart.c).
  */
@@ -64,6 +65,26 @@ extern void s3_xml_complete_request(const int *part_no, char *const *etags,
 
 /* true when body is a CompleteMultipartUploadResult */
 extern bool s3_xml_is_complete_result(const char *body, size_t len);
+
+/* one page of ListMultipartUploads */
+typedef struct s3_xml_upload
+{
+	char	   *key;			/* full key, as stored */
+	char	   *upload_id;
+	char	   *initiated;
+} s3_xml_upload;
+
+typedef struct s3_xml_uploads
+{
+	s3_xml_upload *items;
+	int			nitems;
+	bool		truncated;
+	char	   *next_key_marker;	/* NextKeyMarker, or NULL */
+	char	   *next_upload_id_marker;	/* NextUploadIdMarker, or NULL */
+} s3_xml_uploads;
+
+extern bool s3_xml_parse_uploads(const char *body, size_t len, s3_xml_uploads *out);
+extern void s3_xml_uploads_free(s3_xml_uploads *list);
 
 /* LocationConstraint of GetBucketLocation (malloc'ed, "" for us-east-1) */
 extern char *s3_xml_location(const char *body, size_t len);

@@ -1,0 +1,395 @@
+/*
+ * backup.c - base backups in a dynamic background worker (see backup.h).
+ *
+ * The worker connects to its own server over a replication connection
+ * (local socket, as the bootstrap superuser) and runs BASE_BACKUP with
+ * TARGET 'sgbackup': the server's own base backup streams into the target
+ * of bb_target.c in that walsender.  Shared memory holds the one backup
+ * that may run at a time and how the last one ended.
+ */
+#include "postgres.h"
+
+#include <sys/time.h>
+#include <time.h>
+
+#include "catalog/pg_authid.h"
+#include "fmgr.h"
+#include "libpq-fe.h"
+#include "miscadmin.h"
+#include "postmaster/bgworker.h"
+#include "postmaster/postmaster.h"
+#include "storage/ipc.h"
+#include "storage/lwlock.h"
+#include "storage/shmem.h"
+#include "tcop/tcopprot.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+
+#include "backup.h"
+#include "backup_json.h"
+#include "settings.h"
+
+#define NAME_LEN 40
+
+typedef enum backup_outcome
+{
+	OUTCOME_NONE,
+	OUTCOME_COMPLETED,
+	OUTCOME_FAILED
+} backup_outcome;
+
+typedef struct BackupState
+{
+	LWLock	   *lock;
+	bool		running;
+	char		name[NAME_LEN];
+	pid_t		worker_pid;
+	char		last_name[NAME_LEN];
+	backup_outcome last_outcome;
+	char		last_error[1024];
+} BackupState;
+
+/* what the starter hands the worker in bgw_extra */
+typedef struct worker_args
+{
+	char		name[NAME_LEN];
+	bool		fast;
+	bool		permanent;
+	char		user[NAMEDATALEN];
+} worker_args;
+
+static BackupState *state = NULL;
+static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
+
+PGDLLEXPORT void sgb_backup_worker_main(Datum arg);
+
+PG_FUNCTION_INFO_V1(sgbackup_start);
+
+void
+sgb_backup_state_request(void)
+{
+	RequestAddinShmemSpace(MAXALIGN(sizeof(BackupState)));
+	RequestNamedLWLockTranche("sgbackup_backup", 1);
+}
+
+static void
+shmem_startup(void)
+{
+	bool		found;
+
+	if (prev_shmem_startup_hook)
+		prev_shmem_startup_hook();
+	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
+	state = ShmemInitStruct("sgbackup_backup", sizeof(BackupState), &found);
+	if (!found)
+	{
+		memset(state, 0, sizeof(*state));
+		state->lock = &(GetNamedLWLockTranche("sgbackup_backup"))->lock;
+	}
+	LWLockRelease(AddinShmemInitLock);
+}
+
+void
+sgb_backup_state_startup(void)
+{
+	prev_shmem_startup_hook = shmem_startup_hook;
+	shmem_startup_hook = shmem_startup;
+}
+
+bool
+sgb_backup_is_running(void *arg, const char *name)
+{
+	bool		running;
+
+	if (state == NULL)
+		return false;
+	LWLockAcquire(state->lock, LW_SHARED);
+	running = state->running && strcmp(state->name, name) == 0;
+	LWLockRelease(state->lock);
+	return running;
+}
+
+/* "backup-20261130-061500-123": UTC time with milliseconds */
+static void
+make_name(char *out, size_t size)
+{
+	struct timeval tv;
+	struct tm	tm;
+
+	gettimeofday(&tv, NULL);
+	gmtime_r(&tv.tv_sec, &tm);
+	snprintf(out, size, "backup-%04d%02d%02d-%02d%02d%02d-%03d",
+			 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+			 tm.tm_hour, tm.tm_min, tm.tm_sec, (int) (tv.tv_usec / 1000));
+}
+
+/* claim the one backup slot; ERROR when a backup runs */
+static void
+claim_slot(const char *name)
+{
+	if (state == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("sgbackup is not in shared_preload_libraries"),
+				 errhint("Add sgbackup to shared_preload_libraries and restart the server.")));
+	LWLockAcquire(state->lock, LW_EXCLUSIVE);
+	if (state->running)
+	{
+		char		running[NAME_LEN];
+
+		strlcpy(running, state->name, sizeof(running));
+		LWLockRelease(state->lock);
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_IN_USE),
+				 errmsg("a backup is already running: \"%s\"", running),
+				 errdetail("sgbackup takes one base backup at a time."),
+				 errhint("Wait for it to finish; sgbackup.backups shows its progress.")));
+	}
+	state->running = true;
+	state->worker_pid = 0;
+	strlcpy(state->name, name, sizeof(state->name));
+	LWLockRelease(state->lock);
+}
+
+static void
+finish_slot(const char *name, backup_outcome outcome, const char *error)
+{
+	LWLockAcquire(state->lock, LW_EXCLUSIVE);
+	if (strcmp(state->name, name) == 0)
+		state->running = false;
+	strlcpy(state->last_name, name, sizeof(state->last_name));
+	state->last_outcome = outcome;
+	strlcpy(state->last_error, error ? error : "", sizeof(state->last_error));
+	LWLockRelease(state->lock);
+}
+
+static BackgroundWorkerHandle *
+launch_worker(const worker_args *args)
+{
+	BackgroundWorker worker = {0};
+	BackgroundWorkerHandle *handle;
+	pid_t		pid;
+
+	worker.bgw_flags = BGWORKER_SHMEM_ACCESS;
+	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
+	worker.bgw_restart_time = BGW_NEVER_RESTART;
+	strlcpy(worker.bgw_library_name, "sgbackup", BGW_MAXLEN);
+	strlcpy(worker.bgw_function_name, "sgb_backup_worker_main", BGW_MAXLEN);
+	snprintf(worker.bgw_name, BGW_MAXLEN, "sgbackup backup %s", args->name);
+	strlcpy(worker.bgw_type, "sgbackup backup", BGW_MAXLEN);
+	StaticAssertStmt(sizeof(worker_args) <= BGW_EXTRALEN, "worker_args too large");
+	memcpy(worker.bgw_extra, args, sizeof(worker_args));
+	worker.bgw_notify_pid = MyProcPid;
+	if (!RegisterDynamicBackgroundWorker(&worker, &handle))
+		return NULL;
+	if (WaitForBackgroundWorkerStartup(handle, &pid) != BGWH_STARTED)
+		return NULL;
+	return handle;
+}
+
+char *
+sgb_backup_start(bool fast, bool permanent, bool wait)
+{
+	worker_args args = {0};
+	BackgroundWorkerHandle *handle;
+
+	if (!sgb_may_take_backups())
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied to start a backup"),
+				 errdetail("Only superusers and members of sgbackup_operator may start backups.")));
+	make_name(args.name, sizeof(args.name));
+	args.fast = fast;
+	args.permanent = permanent;
+	strlcpy(args.user, GetUserNameFromId(BOOTSTRAP_SUPERUSERID, false), sizeof(args.user));
+	claim_slot(args.name);
+	handle = launch_worker(&args);
+	if (handle == NULL)
+	{
+		finish_slot(args.name, OUTCOME_FAILED, "could not start the backup worker");
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_RESOURCES),
+				 errmsg("could not start the backup worker"),
+				 errhint("Raise max_worker_processes.")));
+	}
+	if (wait)
+	{
+		WaitForBackgroundWorkerShutdown(handle);
+		LWLockAcquire(state->lock, LW_SHARED);
+		if (strcmp(state->last_name, args.name) != 0 ||
+			state->last_outcome != OUTCOME_COMPLETED)
+		{
+			char		error[1024];
+
+			strlcpy(error, state->last_outcome == OUTCOME_FAILED ? state->last_error :
+					"the backup worker exited without finishing", sizeof(error));
+			LWLockRelease(state->lock);
+			finish_slot(args.name, OUTCOME_FAILED, error);
+			ereport(ERROR,
+					(errcode(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION),
+					 errmsg("backup \"%s\" failed", args.name),
+					 errdetail("%s", error)));
+		}
+		LWLockRelease(state->lock);
+	}
+	return pstrdup(args.name);
+}
+
+Datum
+sgbackup_start(PG_FUNCTION_ARGS)
+{
+	bool		fast = PG_GETARG_BOOL(0);
+	bool		permanent = PG_GETARG_BOOL(1);
+	bool		wait = PG_GETARG_BOOL(2);
+
+	PG_RETURN_TEXT_P(cstring_to_text(sgb_backup_start(fast, permanent, wait)));
+}
+
+/* --- the worker ------------------------------------------------------- */
+
+static char worker_name[NAME_LEN];
+
+/* notices of the walsender, e.g. that WAL archiving holds up the backup */
+static void
+log_notice(void *arg, const char *message)
+{
+	ereport(LOG,
+			(errmsg("backup \"%s\": %s", worker_name, message)));
+	if (strstr(message, "archiv") != NULL)
+	{
+		LWLockAcquire(state->lock, LW_EXCLUSIVE);
+		strlcpy(state->last_error, message, sizeof(state->last_error));
+		LWLockRelease(state->lock);
+	}
+}
+
+static const char *
+socket_directory(void)
+{
+	const char *dirs = GetConfigOption("unix_socket_directories", false, false);
+	static char first[MAXPGPATH];
+	const char *comma = strchr(dirs, ',');
+	size_t		len = comma ? (size_t) (comma - dirs) : strlen(dirs);
+
+	while (len > 0 && dirs[0] == ' ')
+		dirs++, len--;
+	snprintf(first, sizeof(first), "%.*s", (int) len, dirs);
+	return first;
+}
+
+static char *
+base_backup_command(const worker_args *args, const sg_options *o)
+{
+	StringInfoData cmd;
+
+	initStringInfo(&cmd);
+	appendStringInfo(&cmd, "BASE_BACKUP (LABEL 'sgbackup %s', TARGET 'sgbackup', "
+					 "TARGET_DETAIL '%s%s', CHECKPOINT '%s', MANIFEST 'yes', "
+					 "WAIT true, PROGRESS true",
+					 args->name, args->name, args->permanent ? ":permanent" : "",
+					 args->fast ? "fast" : "spread");
+	if (o->compression == SG_COMPRESSION_ZSTD)
+		appendStringInfo(&cmd, ", COMPRESSION 'zstd', COMPRESSION_DETAIL 'level=%d,workers=%d'",
+						 o->compression_level > 0 ? o->compression_level : 1,
+						 Max(o->upload_concurrency / 2, 1));
+	else if (o->compression == SG_COMPRESSION_LZ4)
+		appendStringInfoString(&cmd, ", COMPRESSION 'lz4'");
+	appendStringInfoChar(&cmd, ')');
+	return cmd.data;
+}
+
+/* run the command, draining the COPY stream; NULL or the error text */
+static char *
+run_base_backup(PGconn *conn, const char *command)
+{
+	PGresult   *res;
+	char	   *error = NULL;
+
+	if (!PQsendQuery(conn, command))
+		return pstrdup(PQerrorMessage(conn));
+	while ((res = PQgetResult(conn)) != NULL)
+	{
+		ExecStatusType st = PQresultStatus(res);
+
+		if (st == PGRES_COPY_OUT)
+		{
+			char	   *buf;
+			int			n;
+
+			while ((n = PQgetCopyData(conn, &buf, 0)) > 0)
+				PQfreemem(buf);
+			if (n == -2 && error == NULL)
+				error = pstrdup(PQerrorMessage(conn));
+		}
+		else if (st == PGRES_FATAL_ERROR && error == NULL)
+			error = pstrdup(PQresultErrorMessage(res));
+		PQclear(res);
+	}
+	return error;
+}
+
+/* a worker that exits early (SIGTERM, FATAL) must not leave the slot taken */
+static void
+release_on_exit(int code, Datum arg)
+{
+	bool		ours;
+
+	LWLockAcquire(state->lock, LW_SHARED);
+	ours = state->running && strcmp(state->name, worker_name) == 0;
+	LWLockRelease(state->lock);
+	if (ours)
+		finish_slot(worker_name, OUTCOME_FAILED, "the backup worker was terminated");
+}
+
+void
+sgb_backup_worker_main(Datum arg)
+{
+	worker_args args;
+	sg_options	o;
+	sg_error	err;
+	char		conninfo[2 * MAXPGPATH];
+	PGconn	   *conn;
+	char	   *error = NULL;
+
+	memcpy(&args, MyBgworkerEntry->bgw_extra, sizeof(args));
+	strlcpy(worker_name, args.name, sizeof(worker_name));
+	pqsignal(SIGTERM, die);
+	BackgroundWorkerUnblockSignals();
+	LWLockAcquire(state->lock, LW_EXCLUSIVE);
+	state->worker_pid = MyProcPid;
+	LWLockRelease(state->lock);
+	before_shmem_exit(release_on_exit, (Datum) 0);
+
+	sg_options_init(&o);
+	sg_error_clear(&err);
+	if (!sgb_load_options(&o, &err))
+		error = psprintf("%s", err.msg);
+	else
+	{
+		snprintf(conninfo, sizeof(conninfo),
+				 "host='%s' port=%d user='%s' replication=true application_name='sgbackup backup'",
+				 socket_directory(), PostPortNumber, args.user);
+		conn = PQconnectdb(conninfo);
+		if (PQstatus(conn) != CONNECTION_OK)
+			error = psprintf("could not connect for the base backup: %s", PQerrorMessage(conn));
+		else
+		{
+			PQsetNoticeProcessor(conn, log_notice, NULL);
+			error = run_base_backup(conn, base_backup_command(&args, &o));
+		}
+		PQfinish(conn);
+	}
+	sg_options_free(&o);
+	if (error)
+	{
+		ereport(LOG, (errmsg("backup \"%s\" failed: %s", args.name, error)));
+		finish_slot(args.name, OUTCOME_FAILED, error);
+	}
+	else
+	{
+		ereport(LOG, (errmsg("backup \"%s\" completed", args.name)));
+		finish_slot(args.name, OUTCOME_COMPLETED, NULL);
+	}
+	proc_exit(0);
+}

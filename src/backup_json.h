@@ -1,0 +1,24 @@
+/*
+ * backup_json.h - server-side pieces of a backup's metadata: the
+ * pg_controldata fields, the object storage used (without secrets), and
+ * the checks shared by the SQL functions and the base backup target.
+ */
+#ifndef SGBACKUP_BACKUP_JSON_H
+#define SGBACKUP_BACKUP_JSON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "sg_config.h"
+
+/* malloc'ed JSON objects */
+extern char *sgb_controldata_json(void);
+extern char *sgb_storage_json(const sg_storage *s);
+
+/* letters, digits, '-', '_', '.'; 1 to 200 characters */
+extern bool sgb_backup_name_ok(const char *name, size_t len);
+
+/* superuser or member of sgbackup_operator */
+extern bool sgb_may_take_backups(void);
+
+#endif							/* SGBACKUP_BACKUP_JSON_H */

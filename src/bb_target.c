@@ -1,0 +1,343 @@
+/*
+ * bb_target.c - the "sgbackup" base backup target (see bb_target.h).
+ *
+ * Runs in the walsender that executes BASE_BACKUP.  Each archive the
+ * server produces (base.tar.zst, <oid>.tar.zst) streams into an s3_writer,
+ * whose threads upload parts while the server reads the next files.  The
+ * manifest follows, and metadata.json is written last, after the server has
+ * waited for the backup's last WAL segment to be archived.  Any failure
+ * aborts the uploads and records failed.json; a backup without
+ * metadata.json is never listed as completed.
+ */
+#include "postgres.h"
+
+#include <sys/time.h>
+
+#include "access/xact.h"
+#include "access/xlog.h"
+#include "access/xlog_internal.h"
+#include "catalog/pg_control.h"
+#include "common/controldata_utils.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
+#include "utils/guc.h"
+
+#include "backup_catalog.h"
+#include "backup_json.h"
+#include "bb_sink.h"
+#include "bb_target.h"
+#include "s3_writer.h"
+#include "settings.h"
+
+#define SGB_OPERATOR_ROLE "sgbackup_operator"
+
+typedef struct backup_sink
+{
+	bbsink		base;
+	char	   *name;
+	bool		permanent;
+	sg_options	options;
+	s3_client  *client;			/* for the small .json objects */
+	s3_writer  *writer;			/* the archive or manifest being written */
+	backup_info info;
+	bool		done;
+} backup_sink;
+
+static void
+raise_error(const sg_error *err)
+{
+	sgb_report(ERROR, err);
+}
+
+static int64
+now_usec(void)
+{
+	struct timeval tv;
+
+	gettimeofday(&tv, NULL);
+	return (int64) tv.tv_sec * 1000000 + tv.tv_usec;
+}
+
+static void
+wal_name(char out[25], XLogRecPtr lsn, TimeLineID tli, bool previous)
+{
+	XLogSegNo	segno;
+
+	if (previous)
+		XLByteToPrevSeg(lsn, segno, wal_segment_size);
+	else
+		XLByteToSeg(lsn, segno, wal_segment_size);
+	XLogFileName(out, tli, segno, wal_segment_size);
+}
+
+static void
+open_writer(backup_sink *s, const char *object)
+{
+	char		key[MAXPGPATH];
+	s3_writer_options wo = {0};
+	sg_error	err;
+
+	sg_error_clear(&err);
+	snprintf(key, sizeof(key), "backups/%s/%s", s->name, object);
+	wo.concurrency = s->options.upload_concurrency;
+	s->writer = s3_writer_open(&s->options.storage, s->options.secrets_directory,
+							   key, NULL, 0, &wo, &err);
+	if (s->writer == NULL)
+		raise_error(&err);
+}
+
+static int64
+close_writer(backup_sink *s)
+{
+	sg_error	err;
+	int64		bytes = s3_writer_bytes(s->writer);
+	bool		ok;
+
+	sg_error_clear(&err);
+	ok = s3_writer_finish(s->writer, &err);
+	s3_writer_free(s->writer);
+	s->writer = NULL;
+	if (!ok)
+		raise_error(&err);
+	return bytes;
+}
+
+static void
+write_to(backup_sink *s, size_t len)
+{
+	sg_error	err;
+
+	sg_error_clear(&err);
+	if (!s3_writer_write(s->writer, s->base.bbs_buffer, len, &err))
+		raise_error(&err);
+}
+
+static void
+put_json(backup_sink *s, const char *object)
+{
+	sg_error	err;
+
+	sg_error_clear(&err);
+	if (!backup_catalog_put(s->client, &s->info, object, &err))
+		raise_error(&err);
+}
+
+/*
+ * One backup runs at a time, so multipart uploads under backups/ at its
+ * start were left by a backup whose process died: abort them.
+ */
+static void
+abort_stale_uploads(backup_sink *s)
+{
+	sg_error	err;
+	int			aborted = 0;
+
+	sg_error_clear(&err);
+	if (!s3_abort_stale_uploads(s->client, "backups/", &aborted, &err))
+		ereport(WARNING,
+				(errmsg("could not abort unfinished uploads of earlier backups: %s", err.msg)));
+	else if (aborted > 0)
+		ereport(LOG,
+				(errmsg("aborted %d unfinished uploads left by an earlier backup", aborted)));
+}
+
+static void
+sink_begin_backup(bbsink *sink)
+{
+	backup_sink *s = (backup_sink *) sink;
+	bbsink_state *state = sink->bbs_state;
+	sg_error	err;
+
+	bbsink_forward_begin_backup(sink);
+	sg_error_clear(&err);
+	if (!sgb_load_options(&s->options, &err) || !s3_global_init(&err))
+		raise_error(&err);
+	s->client = s3_client_new(&s->options.storage, s->options.secrets_directory,
+							  NULL, &err);
+	if (s->client == NULL)
+		raise_error(&err);
+	abort_stale_uploads(s);
+	s->info.name = sg_strdup(s->name);
+	s->info.status = BACKUP_RUNNING;
+	s->info.permanent = s->permanent;
+	s->info.start_lsn = state->startptr;
+	s->info.timeline = state->starttli;
+	wal_name(s->info.start_wal, state->startptr, state->starttli, false);
+	s->info.started_at = now_usec();
+	s->info.compression = sg_strdup(sg_compression_name(s->options.compression));
+	s->info.pg_version = sg_strdup(GetConfigOption("server_version", false, false));
+	s->info.pg_version_num = atoi(GetConfigOption("server_version_num", false, false));
+	s->info.system_identifier = GetSystemIdentifier();
+	s->info.storage_json = sgb_storage_json(&s->options.storage);
+	put_json(s, "started.json");
+}
+
+static void
+sink_begin_archive(bbsink *sink, const char *archive_name)
+{
+	backup_sink *s = (backup_sink *) sink;
+	backup_info *b = &s->info;
+
+	open_writer(s, archive_name);
+	b->archives = sg_realloc(b->archives, sizeof(char *) * (b->narchives + 1));
+	b->archives[b->narchives++] = sg_strdup(archive_name);
+	bbsink_forward_begin_archive(sink, archive_name);
+}
+
+static void
+sink_archive_contents(bbsink *sink, size_t len)
+{
+	write_to((backup_sink *) sink, len);
+	bbsink_forward_archive_contents(sink, len);
+}
+
+static void
+sink_end_archive(bbsink *sink)
+{
+	backup_sink *s = (backup_sink *) sink;
+
+	s->info.compressed_bytes += close_writer(s);
+	bbsink_forward_end_archive(sink);
+}
+
+static void
+sink_begin_manifest(bbsink *sink)
+{
+	open_writer((backup_sink *) sink, "backup_manifest");
+	bbsink_forward_begin_manifest(sink);
+}
+
+static void
+sink_manifest_contents(bbsink *sink, size_t len)
+{
+	write_to((backup_sink *) sink, len);
+	bbsink_forward_manifest_contents(sink, len);
+}
+
+static void
+sink_end_manifest(bbsink *sink)
+{
+	close_writer((backup_sink *) sink);
+	bbsink_forward_end_manifest(sink);
+}
+
+/* the server has waited for the last WAL segment: the backup is whole */
+static void
+sink_end_backup(bbsink *sink, XLogRecPtr endptr, TimeLineID endtli)
+{
+	backup_sink *s = (backup_sink *) sink;
+	backup_info *b = &s->info;
+
+	b->stop_lsn = endptr;
+	wal_name(b->stop_wal, endptr, endtli, true);
+	b->size_bytes = sink->bbs_state->bytes_done;
+	b->finished_at = now_usec();
+	b->controldata_json = sgb_controldata_json();
+	b->status = BACKUP_COMPLETED;
+	b->stored_at = now_usec();
+	put_json(s, "metadata.json");
+	s->done = true;
+	bbsink_forward_end_backup(sink, endptr, endtli);
+}
+
+/* after an error (or after end_backup): abort uploads, record the failure */
+static void
+sink_cleanup(bbsink *sink)
+{
+	backup_sink *s = (backup_sink *) sink;
+	sg_error	err;
+
+	if (s->writer)
+		s3_writer_free(s->writer);
+	s->writer = NULL;
+	if (!s->done && s->client && s->info.name)
+	{
+		s->info.status = BACKUP_FAILED;
+		s->info.finished_at = now_usec();
+		s->info.error = sg_strdup("the base backup was aborted by an error; see the server log");
+		sg_error_clear(&err);
+		if (!backup_catalog_put(s->client, &s->info, "failed.json", &err))
+			ereport(WARNING,
+					(errmsg("could not record the failure of backup \"%s\": %s",
+							s->name, err.msg)));
+	}
+	if (s->client)
+		s3_client_free(s->client);
+	s->client = NULL;
+	backup_info_free(&s->info);
+	sg_options_free(&s->options);
+	bbsink_forward_cleanup(sink);
+}
+
+static const bbsink_ops sink_ops = {
+	.begin_backup = sink_begin_backup,
+	.begin_archive = sink_begin_archive,
+	.archive_contents = sink_archive_contents,
+	.end_archive = sink_end_archive,
+	.begin_manifest = sink_begin_manifest,
+	.manifest_contents = sink_manifest_contents,
+	.end_manifest = sink_end_manifest,
+	.end_backup = sink_end_backup,
+	.cleanup = sink_cleanup
+};
+
+/* TARGET_DETAIL: "<name>" or "<name>:permanent"; privilege checked here */
+static void *
+check_detail(char *target, char *detail)
+{
+	char	   *copy;
+	char	   *colon;
+	bool		allowed;
+
+	/* a replication walsender reads the role catalogs only in a transaction */
+	StartTransactionCommand();
+	allowed = sgb_may_take_backups();
+	CommitTransactionCommand();
+	if (!allowed)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied to take a backup with target \"%s\"", target),
+				 errdetail("Only superusers and members of %s may take sgbackup backups.",
+						   SGB_OPERATOR_ROLE)));
+	if (detail == NULL || detail[0] == '\0')
+		ereport(ERROR,
+				(errcode(ERRCODE_SYNTAX_ERROR),
+				 errmsg("target \"%s\" requires a backup name as target detail", target)));
+	copy = pstrdup(detail);
+	colon = strchr(copy, ':');
+	if (colon && strcmp(colon, ":permanent") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_SYNTAX_ERROR),
+				 errmsg("invalid target detail \"%s\"", detail),
+				 errhint("Use NAME or NAME:permanent.")));
+	if (!sgb_backup_name_ok(copy, colon ? (size_t) (colon - copy) : strlen(copy)))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_NAME),
+				 errmsg("invalid backup name \"%s\"", detail),
+				 errdetail("A backup name has letters, digits, '-', '_' and '.'.")));
+	return copy;
+}
+
+static bbsink *
+get_sink(bbsink *next, void *detail_arg)
+{
+	backup_sink *s = palloc0(sizeof(backup_sink));
+	char	   *detail = detail_arg;
+	char	   *colon = strchr(detail, ':');
+
+	*((const bbsink_ops **) &s->base.bbs_ops) = &sink_ops;
+	s->base.bbs_next = next;
+	s->permanent = colon != NULL;
+	if (colon)
+		*colon = '\0';
+	s->name = detail;
+	sg_options_init(&s->options);
+	backup_info_init(&s->info);
+	return &s->base;
+}
+
+void
+sgb_register_backup_target(void)
+{
+	BaseBackupAddTarget("sgbackup", check_detail, get_sink);
+}

@@ -1,0 +1,179 @@
+/*
+ * catalog_sql.c - SQL over the backups in the bucket: the sgbackup.backups
+ * view, sgbackup_apply_retention() and sgbackup_delete().  The bucket is
+ * the source of truth: a new server pointed at it lists its backups.
+ */
+#include "postgres.h"
+
+#include "fmgr.h"
+#include "funcapi.h"
+#include "utils/builtins.h"
+#include "utils/pg_lsn.h"
+#include "utils/timestamp.h"
+
+#include "backup.h"
+#include "backup_catalog.h"
+#include "backup_json.h"
+#include "retention.h"
+#include "settings.h"
+
+PG_FUNCTION_INFO_V1(sgbackup_backups);
+PG_FUNCTION_INFO_V1(sgbackup_apply_retention);
+PG_FUNCTION_INFO_V1(sgbackup_delete);
+
+static const char *const status_names[] = {"running", "completed", "failed"};
+
+/* a client for the configuration in force; ERROR when there is none */
+s3_client *
+sgb_connect(sg_options *o)
+{
+	sg_error	err;
+	s3_client  *c;
+
+	sg_error_clear(&err);
+	sg_options_init(o);
+	if (!sgb_load_options(o, &err) || !s3_global_init(&err))
+		sgb_report(ERROR, &err);
+	c = s3_client_new(&o->storage, o->secrets_directory, NULL, &err);
+	if (c == NULL)
+		sgb_report(ERROR, &err);
+	return c;
+}
+
+static Datum
+time_datum(int64 usec, bool *isnull)
+{
+	*isnull = usec == 0;
+	/* Unix microseconds to PostgreSQL's epoch (2000-01-01) */
+	return TimestampTzGetDatum(usec - (int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY);
+}
+
+static Datum
+text_datum(const char *s, bool *isnull)
+{
+	*isnull = s == NULL || s[0] == '\0';
+	return *isnull ? (Datum) 0 : CStringGetTextDatum(s);
+}
+
+static void
+put_row(Tuplestorestate *ts, TupleDesc desc, const backup_info *b)
+{
+	Datum		v[15];
+	bool		n[15] = {0};
+	char		sysid[32];
+
+	v[0] = CStringGetTextDatum(b->name);
+	v[1] = CStringGetTextDatum(status_names[b->status]);
+	v[2] = BoolGetDatum(b->permanent);
+	v[3] = LSNGetDatum(b->start_lsn);
+	n[3] = b->start_lsn == 0;
+	v[4] = LSNGetDatum(b->stop_lsn);
+	n[4] = b->stop_lsn == 0;
+	v[5] = Int64GetDatum(b->timeline);
+	n[5] = b->timeline == 0;
+	v[6] = text_datum(b->start_wal, &n[6]);
+	v[7] = text_datum(b->stop_wal, &n[7]);
+	v[8] = Int64GetDatum(b->size_bytes);
+	n[8] = b->status != BACKUP_COMPLETED;
+	v[9] = Int64GetDatum(b->compressed_bytes);
+	n[9] = b->status != BACKUP_COMPLETED;
+	v[10] = time_datum(b->started_at, &n[10]);
+	v[11] = time_datum(b->finished_at, &n[11]);
+	v[12] = text_datum(b->pg_version, &n[12]);
+	snprintf(sysid, sizeof(sysid), UINT64_FORMAT, b->system_identifier);
+	v[13] = text_datum(b->system_identifier ? sysid : NULL, &n[13]);
+	v[14] = text_datum(b->error, &n[14]);
+	tuplestore_putvalues(ts, desc, v, n);
+}
+
+Datum
+sgbackup_backups(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	sg_options	o;
+	s3_client  *c;
+	backup_info *list;
+	int			n;
+	sg_error	err;
+	bool		ok;
+
+	InitMaterializedSRF(fcinfo, 0);
+	c = sgb_connect(&o);
+	sg_error_clear(&err);
+	ok = backup_catalog_list(c, sgb_backup_is_running, NULL, &list, &n, &err);
+	s3_client_free(c);
+	sg_options_free(&o);
+	if (!ok)
+		sgb_report(ERROR, &err);
+	for (int i = 0; i < n; i++)
+		put_row(rsinfo->setResult, rsinfo->setDesc, &list[i]);
+	backup_list_free(list, n);
+	return (Datum) 0;
+}
+
+static void
+check_privilege(const char *what)
+{
+	if (!sgb_may_take_backups())
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied to %s", what),
+				 errdetail("Only superusers and members of sgbackup_operator may change backups.")));
+}
+
+Datum
+sgbackup_apply_retention(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	sg_options	o;
+	s3_client  *c;
+	retention_plan plan;
+	sg_error	err;
+	bool		ok;
+
+	check_privilege("apply retention");
+	InitMaterializedSRF(fcinfo, 0);
+	c = sgb_connect(&o);
+	sg_error_clear(&err);
+	ok = sg_retention_run(c, o.retention, sgb_backup_is_running, NULL, &plan, &err);
+	s3_client_free(c);
+	sg_options_free(&o);
+	if (!ok)
+		sgb_report(ERROR, &err);
+	for (int i = 0; i < plan.nbackups + plan.nwal; i++)
+	{
+		Datum		v[2];
+		bool		nulls[2] = {0};
+		bool		is_backup = i < plan.nbackups;
+
+		v[0] = CStringGetTextDatum(is_backup ? "backup" : "wal");
+		v[1] = CStringGetTextDatum(is_backup ? plan.backups[i] : plan.wal[i - plan.nbackups]);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, v, nulls);
+	}
+	retention_plan_free(&plan);
+	return (Datum) 0;
+}
+
+Datum
+sgbackup_delete(PG_FUNCTION_ARGS)
+{
+	char	   *name = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	sg_options	o;
+	s3_client  *c;
+	sg_error	err;
+	bool		ok;
+
+	check_privilege("delete a backup");
+	if (sgb_backup_is_running(NULL, name))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_IN_USE),
+				 errmsg("backup \"%s\" is running", name)));
+	c = sgb_connect(&o);
+	sg_error_clear(&err);
+	ok = backup_catalog_delete(c, name, &err);
+	s3_client_free(c);
+	sg_options_free(&o);
+	if (!ok)
+		sgb_report(ERROR, &err);
+	PG_RETURN_BOOL(true);
+}

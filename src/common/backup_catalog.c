@@ -1,0 +1,1230 @@
+/*
+ * backup_catalog.c - base backups as objects under backups/<name>/ (see
+ * backup_catalog.h): their JSON metadata (json-c), the listing that tells
+ * completed, failed and running backups apart, and the retention plan and
+ * its execution.
+ *
+ * Order of backups: by start LSN, then start time; a backup whose start LSN
+ * is not known yet (a running backup that has not reached its checkpoint,
+ * or one that failed before) sorts after all backups with a known LSN, by
+ * start time among themselves.  The name only breaks exact ties, so that
+ * the order is stable.
+ */
+#ifndef _DEFAULT_SOURCE
+#define _DEFAULT_SOURCE			/* timegm */
+#endif
+
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <json-c/json.h>
+
+#include "backup_catalog.h"
+
+#define BACKUPS_DIR		"backups/"
+#define METADATA_JSON	"metadata.json"
+#define FAILED_JSON		"failed.json"
+#define STARTED_JSON	"started.json"
+
+/* how the .json objects are written: readable, with "/" as is */
+#define JSON_FLAGS	(JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | \
+					 JSON_C_TO_STRING_NOSLASHESCAPE)
+
+/* ---------------------------------------------------------------- */
+/* backup_info */
+
+void
+backup_info_init(backup_info *b)
+{
+	memset(b, 0, sizeof(*b));
+	b->status = BACKUP_RUNNING;
+}
+
+void
+backup_info_free(backup_info *b)
+{
+	free(b->name);
+	free(b->pg_version);
+	free(b->compression);
+	free(b->error);
+	free(b->controldata_json);
+	free(b->storage_json);
+	for (int i = 0; i < b->narchives; i++)
+		free(b->archives[i]);
+	free(b->archives);
+	backup_info_init(b);
+}
+
+static const char *
+status_name(backup_status s)
+{
+	switch (s)
+	{
+		case BACKUP_COMPLETED:
+			return "completed";
+		case BACKUP_FAILED:
+			return "failed";
+		case BACKUP_RUNNING:
+			break;
+	}
+	return "running";
+}
+
+static void
+set_error(backup_info *b, const char *fmt,...)
+			__attribute__((format(printf, 2, 3)));
+
+/* b->error = the formatted text */
+static void
+set_error(backup_info *b, const char *fmt,...)
+{
+	va_list		ap;
+	char		text[1024];
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	free(b->error);
+	b->error = sg_strdup(text);
+}
+
+/* ---------------------------------------------------------------- */
+/* LSNs, WAL names and timestamps as text */
+
+static void
+format_lsn(char *out, size_t size, uint64_t lsn)
+{
+	snprintf(out, size, "%X/%X", (unsigned) (lsn >> 32), (unsigned) lsn);
+}
+
+/* one part of "%X/%X": 1 to 8 hex digits */
+static bool
+parse_hex32(const char *s, size_t len, uint32_t *out)
+{
+	uint32_t	v = 0;
+
+	if (len == 0 || len > 8)
+		return false;
+	for (size_t i = 0; i < len; i++)
+	{
+		char		c = s[i];
+		int			d;
+
+		if (c >= '0' && c <= '9')
+			d = c - '0';
+		else if (c >= 'A' && c <= 'F')
+			d = c - 'A' + 10;
+		else if (c >= 'a' && c <= 'f')
+			d = c - 'a' + 10;
+		else
+			return false;
+		v = (v << 4) | (uint32_t) d;
+	}
+	*out = v;
+	return true;
+}
+
+static bool
+parse_lsn(const char *s, uint64_t *out)
+{
+	const char *slash = strchr(s, '/');
+	uint32_t	hi,
+				lo;
+
+	if (slash == NULL ||
+		!parse_hex32(s, slash - s, &hi) ||
+		!parse_hex32(slash + 1, strlen(slash + 1), &lo))
+		return false;
+	*out = ((uint64_t) hi << 32) | lo;
+	return true;
+}
+
+static bool
+is_segment_name(const char *s)
+{
+	return strlen(s) == 24 && strspn(s, "0123456789ABCDEF") == 24;
+}
+
+/* "2026-11-30T06:15:00.123456Z" from Unix microseconds */
+static void
+format_time(char *out, size_t size, int64_t usec)
+{
+	int64_t		secs = usec / 1000000;
+	int64_t		frac = usec % 1000000;
+	time_t		t;
+	struct tm	tm;
+
+	if (frac < 0)
+	{
+		frac += 1000000;
+		secs--;
+	}
+	t = (time_t) secs;
+	gmtime_r(&t, &tm);
+	snprintf(out, size, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ",
+			 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+			 tm.tm_hour, tm.tm_min, tm.tm_sec, (int) frac);
+}
+
+/*
+ * Parse "YYYY-MM-DDTHH:MM:SS[.fraction]Z" (UTC) into Unix microseconds;
+ * digits of the fraction past the sixth are dropped.  S3 listings use the
+ * same form with milliseconds.
+ */
+static bool
+parse_time(const char *s, int64_t *out)
+{
+	struct tm	tm,
+				check;
+	int			n = 0;
+	int64_t		frac = 0;
+	time_t		t;
+	const char *p;
+
+	memset(&tm, 0, sizeof(tm));
+	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon,
+			   &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &n) != 6 ||
+		n != 19)
+		return false;
+	p = s + n;
+	if (*p == '.')
+	{
+		int			digits = 0;
+
+		for (p++; *p >= '0' && *p <= '9'; p++, digits++)
+		{
+			if (digits < 6)
+				frac = frac * 10 + (*p - '0');
+		}
+		if (digits == 0)
+			return false;
+		for (; digits < 6; digits++)
+			frac *= 10;
+	}
+	if (strcmp(p, "Z") != 0)
+		return false;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	check = tm;
+	t = timegm(&tm);
+	/* timegm normalises out-of-range fields: refuse dates like 02-31 */
+	if (tm.tm_year != check.tm_year || tm.tm_mon != check.tm_mon ||
+		tm.tm_mday != check.tm_mday || tm.tm_hour != check.tm_hour ||
+		tm.tm_min != check.tm_min || tm.tm_sec != check.tm_sec)
+		return false;
+	*out = (int64_t) t * 1000000 + frac;
+	return true;
+}
+
+/* ---------------------------------------------------------------- */
+/* to JSON */
+
+static void
+add_string(json_object *obj, const char *key, const char *value)
+{
+	if (value != NULL && value[0] != '\0')
+		json_object_object_add(obj, key, json_object_new_string(value));
+}
+
+static void
+add_lsn(json_object *obj, const char *key, uint64_t lsn)
+{
+	char		text[32];
+
+	if (lsn == 0)
+		return;
+	format_lsn(text, sizeof(text), lsn);
+	add_string(obj, key, text);
+}
+
+static void
+add_time(json_object *obj, const char *key, int64_t usec)
+{
+	char		text[64];
+
+	if (usec == 0)
+		return;
+	format_time(text, sizeof(text), usec);
+	add_string(obj, key, text);
+}
+
+/* a JSON object given as text, added as is; anything else is left out */
+static void
+add_object_text(json_object *obj, const char *key, const char *text)
+{
+	json_object *value;
+
+	if (text == NULL)
+		return;
+	value = json_tokener_parse(text);
+	if (value != NULL && json_object_is_type(value, json_type_object))
+		json_object_object_add(obj, key, value);
+	else
+		json_object_put(value);
+}
+
+static json_object *
+backup_information(const backup_info *b)
+{
+	json_object *info = json_object_new_object();
+	json_object *size = json_object_new_object();
+	char		sysid[32];
+
+	add_lsn(info, "startLsn", b->start_lsn);
+	add_lsn(info, "stopLsn", b->stop_lsn);
+	if (b->timeline != 0)
+		json_object_object_add(info, "timeline", json_object_new_int64(b->timeline));
+	add_string(info, "startWalFile", b->start_wal);
+	add_string(info, "stopWalFile", b->stop_wal);
+	add_string(info, "postgresVersion", b->pg_version);
+	if (b->pg_version_num != 0)
+		json_object_object_add(info, "postgresVersionNum",
+							   json_object_new_int(b->pg_version_num));
+	if (b->system_identifier != 0)
+	{
+		snprintf(sysid, sizeof(sysid), "%" PRIu64, b->system_identifier);
+		add_string(info, "systemIdentifier", sysid);
+	}
+	add_object_text(info, "controlData", b->controldata_json);
+	json_object_object_add(size, "uncompressed", json_object_new_int64(b->size_bytes));
+	json_object_object_add(size, "compressed", json_object_new_int64(b->compressed_bytes));
+	json_object_object_add(info, "size", size);
+	return info;
+}
+
+char *
+backup_info_to_json(const backup_info *b)
+{
+	json_object *root = json_object_new_object();
+	json_object *timing = json_object_new_object();
+	char	   *text;
+
+	add_string(root, "name", b->name);
+	add_string(root, "status", status_name(b->status));
+	json_object_object_add(root, "managedLifecycle", json_object_new_boolean(!b->permanent));
+	json_object_object_add(root, "permanent", json_object_new_boolean(b->permanent));
+	json_object_object_add(root, "backupInformation", backup_information(b));
+	add_time(timing, "start", b->started_at);
+	add_time(timing, "end", b->finished_at);
+	add_time(timing, "stored", b->stored_at);
+	json_object_object_add(root, "timing", timing);
+	add_string(root, "compression", b->compression);
+	if (b->narchives > 0)
+	{
+		json_object *archives = json_object_new_array();
+
+		for (int i = 0; i < b->narchives; i++)
+			json_object_array_add(archives, json_object_new_string(b->archives[i]));
+		json_object_object_add(root, "archives", archives);
+	}
+	add_string(root, "error", b->error);
+	add_object_text(root, "sgObjectStorage", b->storage_json);
+
+	text = sg_strdup(json_object_to_json_string_ext(root, JSON_FLAGS));
+	json_object_put(root);
+	return text;
+}
+
+/* ---------------------------------------------------------------- */
+/* from JSON */
+
+static bool
+bad_field(sg_error *err, const char *field, const char *what)
+{
+	sg_error_set(err, SG_ERR_CORRUPT, "invalid backup metadata: field \"%s\" %s",
+				 field, what);
+	sg_error_detail(err, "The backup's JSON object in the bucket was not written by this version of sgbackup or was damaged.");
+	return false;
+}
+
+/* field of obj with the given type, or NULL when absent or null */
+static bool
+get_field(json_object *obj, const char *key, const char *path, json_type type,
+		  json_object **out, sg_error *err)
+{
+	json_object *v = NULL;
+
+	*out = NULL;
+	if (obj == NULL || !json_object_object_get_ex(obj, key, &v) || v == NULL)
+		return true;
+	if (!json_object_is_type(v, type))
+	{
+		static const char *const type_what[] = {
+			[json_type_null] = "is not null",
+			[json_type_boolean] = "is not a boolean",
+			[json_type_double] = "is not a number",
+			[json_type_int] = "is not an integer",
+			[json_type_object] = "is not an object",
+			[json_type_array] = "is not an array",
+			[json_type_string] = "is not a string",
+		};
+
+		return bad_field(err, path, type_what[type]);
+	}
+	*out = v;
+	return true;
+}
+
+static bool
+get_string(json_object *obj, const char *key, const char *path, char **out,
+		   sg_error *err)
+{
+	json_object *v;
+
+	if (!get_field(obj, key, path, json_type_string, &v, err))
+		return false;
+	if (v != NULL)
+	{
+		free(*out);
+		*out = sg_strdup(json_object_get_string(v));
+	}
+	return true;
+}
+
+static bool
+get_int64(json_object *obj, const char *key, const char *path, int64_t min,
+		  int64_t max, int64_t *out, sg_error *err)
+{
+	json_object *v;
+	int64_t		n;
+
+	if (!get_field(obj, key, path, json_type_int, &v, err))
+		return false;
+	if (v == NULL)
+		return true;
+	n = json_object_get_int64(v);
+	if (n < min || n > max)
+		return bad_field(err, path, "is out of range");
+	*out = n;
+	return true;
+}
+
+static bool
+get_bool(json_object *obj, const char *key, const char *path, bool *present,
+		 bool *out, sg_error *err)
+{
+	json_object *v;
+
+	if (!get_field(obj, key, path, json_type_boolean, &v, err))
+		return false;
+	*present = v != NULL;
+	if (v != NULL)
+		*out = json_object_get_boolean(v);
+	return true;
+}
+
+static bool
+get_lsn(json_object *obj, const char *key, const char *path, uint64_t *out,
+		sg_error *err)
+{
+	char	   *text = NULL;
+	bool		ok;
+
+	if (!get_string(obj, key, path, &text, err))
+		return false;
+	ok = text == NULL || parse_lsn(text, out);
+	free(text);
+	return ok ? true : bad_field(err, path, "is not an LSN like \"0/2000028\"");
+}
+
+static bool
+get_time(json_object *obj, const char *key, const char *path, int64_t *out,
+		 sg_error *err)
+{
+	char	   *text = NULL;
+	bool		ok;
+
+	if (!get_string(obj, key, path, &text, err))
+		return false;
+	ok = text == NULL || parse_time(text, out);
+	free(text);
+	return ok ? true :
+		bad_field(err, path, "is not a UTC time like \"2026-11-30T06:15:00.123456Z\"");
+}
+
+static bool
+get_segment(json_object *obj, const char *key, const char *path, char *out,
+			sg_error *err)
+{
+	char	   *text = NULL;
+	bool		ok;
+
+	if (!get_string(obj, key, path, &text, err))
+		return false;
+	ok = text == NULL || is_segment_name(text);
+	if (text != NULL && ok)
+		memcpy(out, text, 25);
+	free(text);
+	return ok ? true : bad_field(err, path, "is not a WAL segment name");
+}
+
+static bool
+get_object_text(json_object *obj, const char *key, const char *path, char **out,
+				sg_error *err)
+{
+	json_object *v;
+
+	if (!get_field(obj, key, path, json_type_object, &v, err))
+		return false;
+	if (v != NULL)
+	{
+		free(*out);
+		*out = sg_strdup(json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN |
+														JSON_C_TO_STRING_NOSLASHESCAPE));
+	}
+	return true;
+}
+
+static bool
+parse_status(json_object *root, backup_info *out, sg_error *err)
+{
+	char	   *text = NULL;
+	bool		ok = true;
+
+	if (!get_string(root, "status", "status", &text, err))
+		return false;
+	if (text == NULL || strcmp(text, "running") == 0)
+		out->status = BACKUP_RUNNING;
+	else if (strcmp(text, "completed") == 0)
+		out->status = BACKUP_COMPLETED;
+	else if (strcmp(text, "failed") == 0)
+		out->status = BACKUP_FAILED;
+	else
+		ok = bad_field(err, "status", "is not \"running\", \"completed\" or \"failed\"");
+	free(text);
+	return ok;
+}
+
+static bool
+parse_permanent(json_object *root, backup_info *out, sg_error *err)
+{
+	bool		has_permanent,
+				has_managed,
+				permanent = false,
+				managed = true;
+
+	if (!get_bool(root, "permanent", "permanent", &has_permanent, &permanent, err) ||
+		!get_bool(root, "managedLifecycle", "managedLifecycle", &has_managed, &managed, err))
+		return false;
+	if (has_permanent && has_managed && permanent == managed)
+		return bad_field(err, "managedLifecycle", "contradicts field \"permanent\"");
+	out->permanent = has_permanent ? permanent : (has_managed && !managed);
+	return true;
+}
+
+static bool
+parse_system_identifier(json_object *info, backup_info *out, sg_error *err)
+{
+	const char *path = "backupInformation.systemIdentifier";
+	char	   *text = NULL;
+	char	   *end = NULL;
+	bool		ok = true;
+
+	if (!get_string(info, "systemIdentifier", path, &text, err))
+		return false;
+	if (text != NULL)
+	{
+		unsigned long long v;
+
+		errno = 0;
+		v = strtoull(text, &end, 10);
+		if (text[0] < '0' || text[0] > '9' || *end != '\0' || errno == ERANGE)
+			ok = bad_field(err, path, "is not an unsigned 64-bit integer");
+		else
+			out->system_identifier = v;
+	}
+	free(text);
+	return ok;
+}
+
+static bool
+parse_information(json_object *root, backup_info *out, sg_error *err)
+{
+	json_object *info,
+			   *size;
+	int64_t		n;
+
+	if (!get_field(root, "backupInformation", "backupInformation", json_type_object,
+				   &info, err))
+		return false;
+	if (info == NULL)
+		return true;
+	if (!get_lsn(info, "startLsn", "backupInformation.startLsn", &out->start_lsn, err) ||
+		!get_lsn(info, "stopLsn", "backupInformation.stopLsn", &out->stop_lsn, err) ||
+		!get_segment(info, "startWalFile", "backupInformation.startWalFile", out->start_wal, err) ||
+		!get_segment(info, "stopWalFile", "backupInformation.stopWalFile", out->stop_wal, err) ||
+		!get_string(info, "postgresVersion", "backupInformation.postgresVersion", &out->pg_version, err) ||
+		!parse_system_identifier(info, out, err) ||
+		!get_object_text(info, "controlData", "backupInformation.controlData",
+						 &out->controldata_json, err))
+		return false;
+	n = out->timeline;
+	if (!get_int64(info, "timeline", "backupInformation.timeline", 0, UINT32_MAX, &n, err))
+		return false;
+	out->timeline = (uint32_t) n;
+	n = out->pg_version_num;
+	if (!get_int64(info, "postgresVersionNum", "backupInformation.postgresVersionNum",
+				   0, INT32_MAX, &n, err))
+		return false;
+	out->pg_version_num = (int) n;
+	if (!get_field(info, "size", "backupInformation.size", json_type_object, &size, err))
+		return false;
+	return get_int64(size, "uncompressed", "backupInformation.size.uncompressed",
+					 INT64_MIN, INT64_MAX, &out->size_bytes, err) &&
+		get_int64(size, "compressed", "backupInformation.size.compressed",
+				  INT64_MIN, INT64_MAX, &out->compressed_bytes, err);
+}
+
+static bool
+parse_timing(json_object *root, backup_info *out, sg_error *err)
+{
+	json_object *timing;
+
+	return get_field(root, "timing", "timing", json_type_object, &timing, err) &&
+		get_time(timing, "start", "timing.start", &out->started_at, err) &&
+		get_time(timing, "end", "timing.end", &out->finished_at, err) &&
+		get_time(timing, "stored", "timing.stored", &out->stored_at, err);
+}
+
+static bool
+parse_archives(json_object *root, backup_info *out, sg_error *err)
+{
+	json_object *arr;
+	size_t		n;
+
+	if (!get_field(root, "archives", "archives", json_type_array, &arr, err))
+		return false;
+	if (arr == NULL)
+		return true;
+	n = json_object_array_length(arr);
+	out->archives = sg_malloc(sizeof(char *) * (n ? n : 1));
+	for (size_t i = 0; i < n; i++)
+	{
+		json_object *v = json_object_array_get_idx(arr, i);
+
+		if (v == NULL || !json_object_is_type(v, json_type_string))
+			return bad_field(err, "archives", "holds something other than strings");
+		out->archives[out->narchives++] = sg_strdup(json_object_get_string(v));
+	}
+	return true;
+}
+
+static bool
+parse_root(json_object *root, backup_info *out, sg_error *err)
+{
+	if (!json_object_is_type(root, json_type_object))
+		return bad_field(err, "(top level)", "is not an object");
+	if (!get_string(root, "name", "name", &out->name, err) ||
+		!parse_status(root, out, err) ||
+		!parse_permanent(root, out, err) ||
+		!parse_information(root, out, err) ||
+		!parse_timing(root, out, err) ||
+		!get_string(root, "compression", "compression", &out->compression, err) ||
+		!parse_archives(root, out, err) ||
+		!get_string(root, "error", "error", &out->error, err))
+		return false;
+	/* the object storage: sgObjectStorage, or storage as a fallback */
+	if (!get_object_text(root, "storage", "storage", &out->storage_json, err) ||
+		!get_object_text(root, "sgObjectStorage", "sgObjectStorage", &out->storage_json, err))
+		return false;
+	if (out->name == NULL || out->name[0] == '\0')
+		return bad_field(err, "name", "is missing");
+	return true;
+}
+
+bool
+backup_info_from_json(const char *json, size_t len, backup_info *out,
+					  sg_error *err)
+{
+	json_tokener *tok = json_tokener_new();
+	json_object *root;
+	bool		ok;
+
+	backup_info_init(out);
+	sg_error_clear(err);
+	root = json_tokener_parse_ex(tok, json, (int) len);
+	if (root == NULL || tok->char_offset != (int) len)
+	{
+		enum json_tokener_error jerr = json_tokener_get_error(tok);
+
+		if (root != NULL && jerr == json_tokener_success)
+			jerr = json_tokener_error_parse_unexpected;
+		if (jerr == json_tokener_continue)
+			jerr = json_tokener_error_parse_eof;
+		json_object_put(root);
+		json_tokener_free(tok);
+		sg_error_set(err, SG_ERR_CORRUPT, "invalid backup metadata: %s",
+					 json_tokener_error_desc(jerr));
+		sg_error_detail(err, "The backup's JSON object in the bucket is not valid JSON.");
+		return false;
+	}
+	json_tokener_free(tok);
+	ok = parse_root(root, out, err);
+	json_object_put(root);
+	if (!ok)
+		backup_info_free(out);
+	return ok;
+}
+
+/* ---------------------------------------------------------------- */
+/* objects in the bucket */
+
+static bool
+check_backup_name(const char *name, sg_error *err)
+{
+	if (name == NULL || name[0] == '\0' || strchr(name, '/') != NULL ||
+		strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+	{
+		sg_error_set(err, SG_ERR_CONFIG, "invalid backup name \"%s\"", name ? name : "");
+		sg_error_detail(err, "A backup name must be non-empty and must not contain \"/\".");
+		return false;
+	}
+	return true;
+}
+
+static char *
+backup_key(const char *name, const char *object)
+{
+	sg_buf		key;
+
+	sg_buf_init(&key);
+	sg_buf_printf(&key, BACKUPS_DIR "%s/%s", name, object);
+	return key.data;
+}
+
+bool
+backup_catalog_put(s3_client *c, const backup_info *b, const char *object,
+				   sg_error *err)
+{
+	char	   *key,
+			   *json;
+	bool		ok;
+
+	if (!check_backup_name(b->name, err))
+		return false;
+	key = backup_key(b->name, object);
+	json = backup_info_to_json(b);
+	ok = s3_put_object(c, key, json, strlen(json), NULL, 0, err);
+	free(json);
+	free(key);
+	return ok;
+}
+
+/*
+ * Get and parse backups/<name>/<object>.  Returns 1 when read (a parse
+ * failure is reported in out->error with status failed), 0 when there is
+ * no such object, -1 on an S3 error.
+ */
+static int
+fetch_json(s3_client *c, const char *name, const char *object,
+		   backup_info *out, sg_error *err)
+{
+	char	   *key = backup_key(name, object);
+	sg_buf		body;
+	sg_error	perr;
+	bool		ok;
+
+	sg_buf_init(&body);
+	ok = s3_get_object(c, key, 0, 0, &body, NULL, err);
+	free(key);
+	if (!ok)
+	{
+		sg_buf_free(&body);
+		if (err->kind != SG_ERR_NOT_FOUND)
+			return -1;
+		sg_error_clear(err);
+		return 0;
+	}
+	if (!backup_info_from_json(body.data, body.len, out, &perr))
+	{
+		backup_info_init(out);
+		out->status = BACKUP_FAILED;
+		set_error(out, "unreadable %s: %s", object, perr.msg);
+	}
+	sg_buf_free(&body);
+	free(out->name);
+	out->name = sg_strdup(name);
+	return 1;
+}
+
+/* what the listing found of one backup */
+typedef struct listed_backup
+{
+	char	   *name;
+	bool		has_metadata;
+	bool		has_failed;
+	bool		has_started;
+	int64_t		first_modified; /* earliest object, Unix microseconds; 0 unknown */
+} listed_backup;
+
+typedef struct listing
+{
+	listed_backup *items;
+	int			n;
+	int			cap;
+} listing;
+
+static listed_backup *
+listing_find(listing *l, const char *name, size_t len)
+{
+	for (int i = l->n - 1; i >= 0; i--)
+	{
+		if (strlen(l->items[i].name) == len && memcmp(l->items[i].name, name, len) == 0)
+			return &l->items[i];
+	}
+	if (l->n == l->cap)
+	{
+		l->cap = l->cap ? l->cap * 2 : 16;
+		l->items = sg_realloc(l->items, sizeof(listed_backup) * l->cap);
+	}
+	memset(&l->items[l->n], 0, sizeof(listed_backup));
+	l->items[l->n].name = sg_malloc(len + 1);
+	memcpy(l->items[l->n].name, name, len);
+	l->items[l->n].name[len] = '\0';
+	return &l->items[l->n++];
+}
+
+static bool
+listing_add(void *arg, const s3_list_entry *entry)
+{
+	const char *rest = entry->key + strlen(BACKUPS_DIR);
+	const char *slash = strchr(rest, '/');
+	listed_backup *lb;
+	int64_t		modified;
+
+	if (strncmp(entry->key, BACKUPS_DIR, strlen(BACKUPS_DIR)) != 0 ||
+		slash == NULL || slash == rest)
+		return true;			/* not backups/<name>/<object>: not ours */
+	lb = listing_find(arg, rest, slash - rest);
+	if (strcmp(slash + 1, METADATA_JSON) == 0)
+		lb->has_metadata = true;
+	else if (strcmp(slash + 1, FAILED_JSON) == 0)
+		lb->has_failed = true;
+	else if (strcmp(slash + 1, STARTED_JSON) == 0)
+		lb->has_started = true;
+	if (entry->last_modified && parse_time(entry->last_modified, &modified) &&
+		(lb->first_modified == 0 || modified < lb->first_modified))
+		lb->first_modified = modified;
+	return true;
+}
+
+/* metadata.json: completed, unless its content says otherwise */
+static int
+read_completed(s3_client *c, const char *name, backup_info *out, sg_error *err)
+{
+	int			rc = fetch_json(c, name, METADATA_JSON, out, err);
+
+	if (rc != 1 || out->status == BACKUP_FAILED)
+		return rc;
+	if (out->status != BACKUP_COMPLETED)
+	{
+		set_error(out, "metadata.json says status \"%s\"", status_name(out->status));
+		out->status = BACKUP_FAILED;
+	}
+	else if (out->start_lsn == 0 || out->start_wal[0] == '\0')
+	{
+		out->status = BACKUP_FAILED;
+		set_error(out, "metadata.json lacks the start LSN or start WAL file");
+	}
+	return rc;
+}
+
+/* started.json only: running, or interrupted when it is not running */
+static int
+read_unfinished(s3_client *c, const listed_backup *lb, backup_running_fn is_running,
+				void *arg, backup_info *out, sg_error *err)
+{
+	int			rc = 0;
+
+	if (lb->has_started)
+		rc = fetch_json(c, lb->name, STARTED_JSON, out, err);
+	if (rc < 0)
+		return rc;
+	if (rc == 0)
+	{
+		backup_info_init(out);
+		out->name = sg_strdup(lb->name);
+	}
+	if (is_running == NULL || is_running(arg, lb->name))
+	{
+		/* never failed while running, even with an unreadable started.json */
+		out->status = BACKUP_RUNNING;
+		return 1;
+	}
+
+	/* it may have completed between the listing and now */
+	backup_info_free(out);
+	rc = read_completed(c, lb->name, out, err);
+	if (rc != 0)
+		return rc;
+	if (lb->has_started)
+		rc = fetch_json(c, lb->name, STARTED_JSON, out, err);
+	if (rc < 0)
+		return rc;
+	if (rc == 0)
+	{
+		backup_info_init(out);
+		out->name = sg_strdup(lb->name);
+		set_error(out, "interrupted: no started.json, failed.json or metadata.json");
+	}
+	else if (out->error == NULL)
+		set_error(out, "interrupted: the backup is not running and never completed");
+	out->status = BACKUP_FAILED;
+	return 1;
+}
+
+/* one backup's entry; 0 when it vanished meanwhile (deleted), -1 on error */
+static int
+read_backup(s3_client *c, const listed_backup *lb, backup_running_fn is_running,
+			void *arg, backup_info *out, sg_error *err)
+{
+	int			rc;
+
+	if (lb->has_metadata && (rc = read_completed(c, lb->name, out, err)) != 0)
+		return rc;
+	if (lb->has_failed && (rc = fetch_json(c, lb->name, FAILED_JSON, out, err)) != 0)
+	{
+		if (rc == 1)
+		{
+			out->status = BACKUP_FAILED;
+			if (out->error == NULL)
+				out->error = sg_strdup("failed (no reason recorded)");
+		}
+		return rc;
+	}
+	if (lb->has_metadata || lb->has_failed)
+		return 0;				/* deleted since the listing */
+	return read_unfinished(c, lb, is_running, arg, out, err);
+}
+
+/* sort key: see the top of this file */
+static int
+backup_cmp(const backup_info *a, const backup_info *b)
+{
+	uint64_t	la = a->start_lsn ? a->start_lsn : UINT64_MAX;
+	uint64_t	lb = b->start_lsn ? b->start_lsn : UINT64_MAX;
+
+	if (la != lb)
+		return la < lb ? -1 : 1;
+	if (a->started_at != b->started_at)
+		return a->started_at < b->started_at ? -1 : 1;
+	return strcmp(a->name ? a->name : "", b->name ? b->name : "");
+}
+
+static int
+backup_qsort_cmp(const void *a, const void *b)
+{
+	return backup_cmp(a, b);
+}
+
+bool
+backup_catalog_list(s3_client *c, backup_running_fn is_running, void *arg,
+					backup_info **out, int *n, sg_error *err)
+{
+	listing		l = {0};
+	backup_info *list;
+	int			count = 0;
+	bool		ok;
+
+	*out = NULL;
+	*n = 0;
+	ok = s3_list_objects(c, BACKUPS_DIR, listing_add, &l, err);
+	list = sg_malloc(sizeof(backup_info) * (l.n ? l.n : 1));
+	for (int i = 0; ok && i < l.n; i++)
+	{
+		int			rc;
+
+		backup_info_init(&list[count]);
+		rc = read_backup(c, &l.items[i], is_running, arg, &list[count], err);
+
+		if (rc < 0)
+			ok = false;
+		else if (rc == 1)
+		{
+			/* without a recorded start, the first object's time will do */
+			if (list[count].started_at == 0)
+				list[count].started_at = l.items[i].first_modified;
+			count++;
+		}
+	}
+	for (int i = 0; i < l.n; i++)
+		free(l.items[i].name);
+	free(l.items);
+	if (!ok)
+	{
+		backup_list_free(list, count);
+		return false;
+	}
+	qsort(list, count, sizeof(backup_info), backup_qsort_cmp);
+	*out = list;
+	*n = count;
+	return true;
+}
+
+void
+backup_list_free(backup_info *list, int n)
+{
+	for (int i = 0; i < n; i++)
+		backup_info_free(&list[i]);
+	free(list);
+}
+
+/* ---------------------------------------------------------------- */
+/* retention plan */
+
+#define POS_NONE	UINT64_MAX
+
+/* (log, seg) of a 24-hex segment name, timeline ignored */
+static uint64_t
+segment_position(const char *name)
+{
+	uint32_t	log,
+				seg;
+
+	if (!parse_hex32(name + 8, 8, &log) || !parse_hex32(name + 16, 8, &seg))
+		return POS_NONE;
+	return ((uint64_t) log << 32) | seg;
+}
+
+/*
+ * Position of a WAL object name for retention: segments, .partial and
+ * .backup files by their segment.  POS_NONE for .history files and names
+ * we do not know, which are never deleted.
+ */
+static uint64_t
+wal_position(const char *name)
+{
+	size_t		len = strlen(name);
+
+	if (len < 24 || strspn(name, "0123456789ABCDEF") < 24)
+		return POS_NONE;
+	if (len == 24 ||
+		(len == 32 && strcmp(name + 24, ".partial") == 0) ||
+		(len == 40 && name[24] == '.' && strspn(name + 25, "0123456789ABCDEF") == 8 &&
+		 strcmp(name + 33, ".backup") == 0))
+		return segment_position(name);
+	return POS_NONE;
+}
+
+/* a needs less history than b: strictly older by LSN, else by start time */
+static bool
+backup_older(const backup_info *a, const backup_info *b)
+{
+	if (a->start_lsn != 0 && b->start_lsn != 0 && a->start_lsn != b->start_lsn)
+		return a->start_lsn < b->start_lsn;
+	if (a->started_at != 0 && b->started_at != 0)
+		return a->started_at < b->started_at;
+	return false;
+}
+
+static void
+plan_add(char ***arr, int *n, const char *prefix, const char *name)
+{
+	size_t		plen = strlen(prefix);
+	char	   *s = sg_malloc(plen + strlen(name) + 1);
+
+	memcpy(s, prefix, plen);
+	strcpy(s + plen, name);
+	*arr = sg_realloc(*arr, sizeof(char *) * (*n + 1));
+	(*arr)[(*n)++] = s;
+}
+
+/* a WAL range that must stay: [from, to] */
+typedef struct pos_range
+{
+	uint64_t	from;
+	uint64_t	to;
+} pos_range;
+
+/*
+ * The position below which WAL may go, and the ranges permanent backups
+ * need; false when no WAL may be deleted at all.
+ */
+static bool
+wal_cutoff(const backup_info *const *sorted, int n, const bool *kept,
+		   uint64_t *cutoff, pos_range *ranges, int *nranges)
+{
+	bool		any_kept = false;
+
+	*cutoff = POS_NONE;
+	*nranges = 0;
+	for (int i = 0; i < n; i++)
+	{
+		const backup_info *b = sorted[i];
+		uint64_t	start = b->start_wal[0] ? segment_position(b->start_wal) : POS_NONE;
+
+		if (b->status == BACKUP_COMPLETED && b->permanent)
+		{
+			/* without a known start, what it needs is unknown: keep all */
+			if (start == POS_NONE)
+				return false;
+			ranges[*nranges].from = start;
+			ranges[*nranges].to = b->stop_wal[0] ? segment_position(b->stop_wal) : POS_NONE;
+			(*nranges)++;
+		}
+		else if (kept[i] || b->status == BACKUP_RUNNING)
+		{
+			/* a kept backup without a start anchors nothing: keep all */
+			if (kept[i] && start == POS_NONE)
+				return false;
+			if (start < *cutoff)
+				*cutoff = start;
+			any_kept |= kept[i];
+		}
+	}
+	return any_kept;
+}
+
+static void
+plan_wal(const backup_info *const *sorted, int n, const bool *kept,
+		 char *const *wal_names, int nwal, retention_plan *plan)
+{
+	pos_range  *ranges = sg_malloc(sizeof(pos_range) * (n ? n : 1));
+	int			nranges;
+	uint64_t	cutoff;
+
+	if (wal_cutoff(sorted, n, kept, &cutoff, ranges, &nranges))
+	{
+		for (int i = 0; i < nwal; i++)
+		{
+			uint64_t	pos = wal_position(wal_names[i]);
+			bool		needed = pos == POS_NONE || pos >= cutoff;
+
+			for (int r = 0; !needed && r < nranges; r++)
+				needed = pos >= ranges[r].from && pos <= ranges[r].to;
+			if (!needed)
+				plan_add(&plan->wal, &plan->nwal, "wal/", wal_names[i]);
+		}
+	}
+	free(ranges);
+}
+
+static int
+backup_ptr_cmp(const void *a, const void *b)
+{
+	return backup_cmp(*(const backup_info *const *) a, *(const backup_info *const *) b);
+}
+
+void
+retention_make_plan(const backup_info *backups, int nbackups,
+					char *const *wal_names, int nwal, int keep,
+					retention_plan *plan)
+{
+	const backup_info **sorted = sg_malloc(sizeof(backup_info *) * (nbackups ? nbackups : 1));
+	bool	   *kept = sg_malloc(sizeof(bool) * (nbackups ? nbackups : 1));
+	const backup_info *newest_completed = NULL;
+	int			managed = 0;
+
+	memset(plan, 0, sizeof(*plan));
+	if (keep < 1)
+		keep = 1;				/* never plan away every backup */
+	for (int i = 0; i < nbackups; i++)
+		sorted[i] = &backups[i];
+	qsort(sorted, nbackups, sizeof(backup_info *), backup_ptr_cmp);
+
+	/* newest first: the first `keep` completed managed backups stay */
+	for (int i = nbackups - 1; i >= 0; i--)
+	{
+		const backup_info *b = sorted[i];
+
+		kept[i] = false;
+		if (b->status != BACKUP_COMPLETED)
+			continue;
+		if (newest_completed == NULL)
+			newest_completed = b;
+		if (b->permanent)
+			continue;
+		if (managed++ < keep)
+			kept[i] = true;
+	}
+	for (int i = 0; i < nbackups; i++)
+	{
+		const backup_info *b = sorted[i];
+		bool		drop;
+
+		if (b->status == BACKUP_COMPLETED)
+			drop = !b->permanent && !kept[i];
+		else
+			drop = b->status == BACKUP_FAILED && newest_completed != NULL &&
+				backup_older(b, newest_completed);
+		if (drop)
+			plan_add(&plan->backups, &plan->nbackups, "", b->name);
+	}
+	plan_wal(sorted, nbackups, kept, wal_names, nwal, plan);
+	free(sorted);
+	free(kept);
+}
+
+void
+retention_plan_free(retention_plan *plan)
+{
+	for (int i = 0; i < plan->nbackups; i++)
+		free(plan->backups[i]);
+	for (int i = 0; i < plan->nwal; i++)
+		free(plan->wal[i]);
+	free(plan->backups);
+	free(plan->wal);
+	memset(plan, 0, sizeof(*plan));
+}
+
+/* ---------------------------------------------------------------- */
+/* deleting */
+
+typedef struct key_list
+{
+	char	  **keys;
+	int			n;
+} key_list;
+
+static bool
+collect_key(void *arg, const s3_list_entry *entry)
+{
+	key_list   *kl = arg;
+
+	kl->keys = sg_realloc(kl->keys, sizeof(char *) * (kl->n + 1));
+	kl->keys[kl->n++] = sg_strdup(entry->key);
+	return true;
+}
+
+bool
+backup_catalog_delete(s3_client *c, const char *name, sg_error *err)
+{
+	char	   *key;
+	key_list	kl = {0};
+	bool		ok;
+
+	if (!check_backup_name(name, err))
+		return false;
+	key = backup_key(name, METADATA_JSON);
+	ok = s3_delete_object(c, key, err);
+	free(key);
+	if (!ok)
+		return false;
+	key = backup_key(name, "");
+	ok = s3_list_objects(c, key, collect_key, &kl, err) &&
+		(kl.n == 0 || s3_delete_objects(c, (const char *const *) kl.keys, kl.n, err));
+	free(key);
+	for (int i = 0; i < kl.n; i++)
+		free(kl.keys[i]);
+	free(kl.keys);
+	return ok;
+}
+
+bool
+retention_execute(s3_client *c, const retention_plan *plan, sg_error *err)
+{
+	for (int i = 0; i < plan->nbackups; i++)
+	{
+		if (!backup_catalog_delete(c, plan->backups[i], err))
+			return false;
+	}
+	if (plan->nwal == 0)
+		return true;
+	return s3_delete_objects(c, (const char *const *) plan->wal, plan->nwal, err);
+}

@@ -1,0 +1,419 @@
+/*
+ * test_catalog_s3.c - backup_catalog.c against a real S3 server (the Ceph
+ * RADOS Gateway of scripts/rgw.sh, whose env.sh exports SG_TEST_S3_*):
+ * fake backups (their .json objects and small archives) and over a
+ * thousand fake WAL objects under a unique prefix are listed (statuses and
+ * order), a retention plan is made and carried out, and exactly the
+ * expected objects must remain.  Skipped when no server is configured.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "backup_catalog.h"
+#include "s3_client.h"
+#include "unit.h"
+
+#define SEC			INT64_C(1000000)
+#define MAX_KEYS	4096
+#define LAST_WAL	0x445		/* WAL segments 1..LAST_WAL on timeline 1 */
+
+typedef struct key_list
+{
+	char	   *keys[MAX_KEYS];
+	int			n;
+} key_list;
+
+static int64_t base_time;		/* a day ago, microseconds */
+
+static bool
+collect_key(void *arg, const s3_list_entry *entry)
+{
+	key_list   *kl = arg;
+
+	if (kl->n < MAX_KEYS)
+		kl->keys[kl->n++] = sg_strdup(entry->key);
+	return true;
+}
+
+static void
+keys_free(key_list *kl)
+{
+	for (int i = 0; i < kl->n; i++)
+		free(kl->keys[i]);
+	kl->n = 0;
+}
+
+static bool
+keys_has(const key_list *kl, const char *key)
+{
+	for (int i = 0; i < kl->n; i++)
+	{
+		if (strcmp(kl->keys[i], key) == 0)
+			return true;
+	}
+	return false;
+}
+
+static s3_client *
+make_client(const char *prefix)
+{
+	sg_storage	st;
+	sg_error	err;
+	s3_client  *c;
+
+	sg_storage_init(&st);
+	st.type = sg_strdup("s3Compatible");
+	st.bucket = sg_strdup(getenv("SG_TEST_S3_BUCKET"));
+	st.prefix = sg_strdup(prefix);
+	st.endpoint = sg_strdup(getenv("SG_TEST_S3_HTTP"));
+	st.region = sg_strdup(getenv("SG_TEST_S3_REGION"));
+	st.force_path_style = true;
+	sg_error_clear(&err);
+	c = s3_client_new(&st, NULL, NULL, &err);
+	UNIT_OK(c != NULL, "client%s%s", c ? "" : ": ", c ? "" : err.msg);
+	sg_storage_free(&st);
+	return c;
+}
+
+static bool
+put_text(s3_client *c, const char *key, const char *text)
+{
+	sg_error	err;
+
+	sg_error_clear(&err);
+	if (!s3_put_object(c, key, text, strlen(text), NULL, 0, &err))
+	{
+		printf("# put %s: %s\n", key, err.msg);
+		return false;
+	}
+	return true;
+}
+
+/* what a fake backup has in the bucket */
+enum
+{
+	HAS_METADATA = 1,
+	HAS_FAILED = 2,
+	HAS_GARBAGE_METADATA = 4
+};
+
+/*
+ * a fake backup starting in segment seg: started.json (name, start time,
+ * permanent only, as a backup writes it first), archives, and what says
+ */
+static bool
+put_backup(s3_client *c, const char *name, bool permanent, uint32_t seg,
+		   uint32_t stop_seg, int64_t started_at, int what)
+{
+	backup_info b;
+	sg_error	err;
+	char		key[256];
+	bool		ok;
+
+	backup_info_init(&b);
+	b.name = sg_strdup(name);
+	b.permanent = permanent;
+	b.started_at = started_at;
+	sg_error_clear(&err);
+	ok = backup_catalog_put(c, &b, "started.json", &err);
+	snprintf(key, sizeof(key), "backups/%s/base.tar.zst", name);
+	ok = ok && put_text(c, key, "not really a tar");
+	snprintf(key, sizeof(key), "backups/%s/16384.tar.zst", name);
+	ok = ok && put_text(c, key, "not really a tar either");
+
+	if (seg != 0)
+	{
+		b.start_lsn = (uint64_t) seg * 0x1000000 + 0x28;
+		snprintf(b.start_wal, sizeof(b.start_wal), "%08X%08X%08X", 1, 0, seg);
+		b.timeline = 1;
+	}
+	if (what & HAS_FAILED)
+	{
+		b.status = BACKUP_FAILED;
+		b.error = sg_strdup("could not connect to the server");
+		ok = ok && backup_catalog_put(c, &b, "failed.json", &err);
+	}
+	if (what & HAS_METADATA)
+	{
+		snprintf(key, sizeof(key), "backups/%s/backup_manifest", name);
+		ok = ok && put_text(c, key, "{\"PostgreSQL-Backup-Manifest-Version\": 1}");
+		b.status = BACKUP_COMPLETED;
+		b.stop_lsn = (uint64_t) stop_seg * 0x1000000 + 0x100;
+		snprintf(b.stop_wal, sizeof(b.stop_wal), "%08X%08X%08X", 1, 0, stop_seg);
+		b.finished_at = started_at + 60 * SEC;
+		b.stored_at = started_at + 61 * SEC;
+		b.system_identifier = UINT64_C(7300000000000000001);
+		b.compression = sg_strdup("zstd");
+		ok = ok && backup_catalog_put(c, &b, "metadata.json", &err);
+	}
+	if (what & HAS_GARBAGE_METADATA)
+	{
+		snprintf(key, sizeof(key), "backups/%s/metadata.json", name);
+		ok = ok && put_text(c, key, "{\"name\": \"garbage\", \"status\": \"complet");
+	}
+	UNIT_OK(ok, "stored backup %s%s%s", name, err.msg[0] ? ": " : "", err.msg);
+	backup_info_free(&b);
+	return ok;
+}
+
+static bool
+put_wal(s3_client *c)
+{
+	char		key[64];
+	bool		ok = true;
+
+	for (uint32_t s = 1; ok && s <= LAST_WAL; s++)
+	{
+		snprintf(key, sizeof(key), "wal/%08X%08X%08X", 1, 0, s);
+		ok = put_text(c, key, "segment");
+	}
+	ok = ok && put_text(c, "wal/00000001000000000000041F.partial", "partial") &&
+		put_text(c, "wal/000000010000000000000410.00000028.backup", "label") &&
+		put_text(c, "wal/000000010000000000000440.00000028.backup", "label") &&
+		put_text(c, "wal/00000002.history", "history");
+	UNIT_OK(ok, "stored %d WAL objects", LAST_WAL + 4);
+	return ok;
+}
+
+static bool
+is_running(void *arg, const char *name)
+{
+	(*(int *) arg)++;
+	return strcmp(name, "running") == 0;
+}
+
+static const backup_info *
+find(const backup_info *list, int n, const char *name)
+{
+	for (int i = 0; i < n; i++)
+	{
+		if (strcmp(list[i].name, name) == 0)
+			return &list[i];
+	}
+	return NULL;
+}
+
+static void
+test_list(s3_client *c, backup_info **list, int *n)
+{
+	/* started.json has no LSN: those without one come last, by start time */
+	const char *order[] = {"zz-oldest", "failed-old", "yy", "perm", "xx",
+	"ww-newest", "interrupted", "running", "garbage"};
+	const backup_info *b;
+	sg_error	err;
+	int			calls = 0;
+	bool		ok;
+
+	sg_error_clear(&err);
+	ok = backup_catalog_list(c, is_running, &calls, list, n, &err);
+	UNIT_OK(ok && *n == 9, "listed %d backups%s%s", *n, ok ? "" : ": ", ok ? "" : err.msg);
+	if (!ok || *n != 9)
+		return;
+	ok = true;
+	for (int i = 0; i < 9; i++)
+	{
+		if (strcmp((*list)[i].name, order[i]) != 0)
+			ok = false;
+		printf("# %d: %s %s%s%s\n", i, (*list)[i].name,
+			   (*list)[i].status == BACKUP_COMPLETED ? "completed" :
+			   (*list)[i].status == BACKUP_FAILED ? "failed" : "running",
+			   (*list)[i].error ? ": " : "", (*list)[i].error ? (*list)[i].error : "");
+	}
+	UNIT_OK(ok, "ordered by start LSN, then start time, not by name");
+	UNIT_OK(calls == 2, "is_running asked only about backups without a final object (%d)", calls);
+
+	b = find(*list, *n, "ww-newest");
+	UNIT_OK(b && b->status == BACKUP_COMPLETED && !b->permanent &&
+			b->start_lsn == UINT64_C(0x440000028) && b->system_identifier == UINT64_C(7300000000000000001) &&
+			strcmp(b->stop_wal, "000000010000000000000441") == 0 &&
+			b->started_at == base_time + 7 * 3600 * SEC,
+			"completed backup read from metadata.json");
+	b = find(*list, *n, "perm");
+	UNIT_OK(b && b->status == BACKUP_COMPLETED && b->permanent, "permanent backup");
+	b = find(*list, *n, "failed-old");
+	UNIT_OK(b && b->status == BACKUP_FAILED && b->error &&
+			strcmp(b->error, "could not connect to the server") == 0,
+			"failed backup with its reason from failed.json");
+	b = find(*list, *n, "interrupted");
+	UNIT_OK(b && b->status == BACKUP_FAILED && b->error &&
+			strncmp(b->error, "interrupted: ", 13) == 0, "not running without metadata.json: interrupted");
+	b = find(*list, *n, "running");
+	UNIT_OK(b && b->status == BACKUP_RUNNING && b->error == NULL, "running backup");
+	b = find(*list, *n, "garbage");
+	UNIT_OK(b && b->status == BACKUP_FAILED && b->error &&
+			strstr(b->error, "metadata.json") != NULL && b->started_at > base_time,
+			"garbage metadata.json: failed, never completed (%s)", b && b->error ? b->error : "");
+}
+
+/* what must remain after retention with keep 2 */
+static bool
+expected_left(const char *key)
+{
+	const char *gone_backups[] = {"zz-oldest", "yy", "failed-old", "interrupted"};
+	unsigned	seg;
+	char		tail[64];
+
+	for (size_t i = 0; i < sizeof(gone_backups) / sizeof(gone_backups[0]); i++)
+	{
+		size_t		len = strlen(gone_backups[i]);
+
+		if (strncmp(key, "backups/", 8) == 0 && strncmp(key + 8, gone_backups[i], len) == 0 &&
+			key[8 + len] == '/')
+			return false;
+	}
+	if (strncmp(key, "wal/", 4) != 0 || strcmp(key, "wal/00000002.history") == 0)
+		return true;
+	tail[0] = '\0';
+	if (sscanf(key + 4 + 16, "%8X%63s", &seg, tail) < 1)
+		return true;
+	/* cut-off: xx's start 0x430; perm keeps 0x428..0x429 */
+	return seg >= 0x430 || (seg >= 0x428 && seg <= 0x429);
+}
+
+static void
+test_retention(s3_client *c, const backup_info *list, int n)
+{
+	key_list	wal = {0},
+				all = {0},
+				left = {0};
+	retention_plan plan;
+	sg_error	err;
+	char	   *names[MAX_KEYS];
+	int			expected = 0;
+	bool		ok;
+
+	sg_error_clear(&err);
+	ok = s3_list_objects(c, "wal/", collect_key, &wal, &err);
+	for (int i = 0; i < wal.n; i++)
+		names[i] = wal.keys[i] + 4;
+	retention_make_plan(list, n, names, wal.n, 2, &plan);
+	printf("# plan: %d backups, %d WAL objects\n", plan.nbackups, plan.nwal);
+	UNIT_OK(ok && plan.nbackups == 4 && plan.nwal == 0x42F - 2 + 2,
+			"plan deletes 4 backups and %d WAL objects (%d)", 0x42F - 2 + 2, plan.nwal);
+
+	ok = s3_list_objects(c, "", collect_key, &all, &err);
+	for (int i = 0; i < all.n; i++)
+		expected += expected_left(all.keys[i]);
+
+	ok = ok && retention_execute(c, &plan, &err);
+	UNIT_OK(ok, "retention executed%s%s", ok ? "" : ": ", ok ? "" : err.msg);
+	ok = s3_list_objects(c, "", collect_key, &left, &err);
+	UNIT_OK(ok && left.n == expected, "%d objects remain (expected %d of %d)", left.n, expected, all.n);
+	ok = true;
+	for (int i = 0; i < all.n; i++)
+	{
+		if (expected_left(all.keys[i]) != keys_has(&left, all.keys[i]))
+		{
+			printf("# %s: %s\n", all.keys[i], expected_left(all.keys[i]) ? "deleted" : "still there");
+			ok = false;
+		}
+	}
+	UNIT_OK(ok, "exactly the expected objects remain");
+	retention_plan_free(&plan);
+	keys_free(&wal);
+	keys_free(&all);
+	keys_free(&left);
+}
+
+static void
+test_after(s3_client *c)
+{
+	backup_info *list;
+	int			n,
+				calls = 0;
+	sg_error	err;
+	bool		ok;
+
+	sg_error_clear(&err);
+	ok = backup_catalog_list(c, is_running, &calls, &list, &n, &err);
+	UNIT_OK(ok && n == 5 && strcmp(list[0].name, "perm") == 0 &&
+			strcmp(list[1].name, "xx") == 0 && strcmp(list[4].name, "garbage") == 0,
+			"after retention: perm, xx, ww-newest, running, garbage (%d)", n);
+	if (ok)
+		backup_list_free(list, n);
+
+	/* backup_catalog_delete of one backup */
+	ok = backup_catalog_delete(c, "garbage", &err);
+	UNIT_OK(ok, "deleted backup garbage%s%s", ok ? "" : ": ", ok ? "" : err.msg);
+	ok = backup_catalog_list(c, NULL, NULL, &list, &n, &err);
+	UNIT_OK(ok && n == 4 && find(list, n, "garbage") == NULL &&
+			find(list, n, "running")->status == BACKUP_RUNNING,
+			"listed without it; with no is_running, started.json only is running");
+	if (ok)
+		backup_list_free(list, n);
+	UNIT_OK(!backup_catalog_delete(c, "../x", &err) && err.kind == SG_ERR_CONFIG,
+			"invalid backup name refused (%s)", err.msg);
+}
+
+static void
+cleanup(s3_client *c)
+{
+	key_list	kl = {0};
+	sg_error	err;
+	bool		ok;
+
+	sg_error_clear(&err);
+	ok = s3_list_objects(c, "", collect_key, &kl, &err) &&
+		(kl.n == 0 || s3_delete_objects(c, (const char *const *) kl.keys, kl.n, &err));
+	UNIT_OK(ok, "deleted the %d remaining test objects%s%s", kl.n, ok ? "" : ": ", ok ? "" : err.msg);
+	keys_free(&kl);
+}
+
+int
+main(void)
+{
+	const char *http = getenv("SG_TEST_S3_HTTP");
+	char		prefix[128];
+	struct timeval tv;
+	backup_info *list = NULL;
+	int			n = 0;
+	sg_error	err;
+	s3_client  *c;
+	bool		ok;
+
+	if (http == NULL || http[0] == '\0')
+	{
+		printf("1..0 # SKIP no S3 server (SG_TEST_S3_HTTP is not set)\n");
+		return 0;
+	}
+	setenv("AWS_ACCESS_KEY_ID", getenv("SG_TEST_S3_ACCESS_KEY"), 1);
+	setenv("AWS_SECRET_ACCESS_KEY", getenv("SG_TEST_S3_SECRET_KEY"), 1);
+	gettimeofday(&tv, NULL);
+	base_time = ((int64_t) tv.tv_sec - 86400) * SEC;
+	snprintf(prefix, sizeof(prefix), "unit-catalog-%d-%ld", (int) getpid(), (long) tv.tv_sec);
+	sg_error_clear(&err);
+	UNIT_OK(s3_global_init(&err), "s3_global_init");
+	c = make_client(prefix);
+	if (c == NULL)
+		return UNIT_DONE();
+	s3_client_set_list_page_size(c, 300);
+
+	/* names sort the opposite way of their LSNs */
+	ok = put_backup(c, "zz-oldest", false, 0x410, 0x411, base_time, HAS_METADATA) &&
+		put_backup(c, "failed-old", false, 0x418, 0, base_time + 1 * 3600 * SEC, HAS_FAILED) &&
+		put_backup(c, "yy", false, 0x420, 0x421, base_time + 2 * 3600 * SEC, HAS_METADATA) &&
+		put_backup(c, "perm", true, 0x428, 0x429, base_time + 3 * 3600 * SEC, HAS_METADATA) &&
+		put_backup(c, "xx", false, 0x430, 0x431, base_time + 4 * 3600 * SEC, HAS_METADATA) &&
+		put_backup(c, "interrupted", false, 0x438, 0, base_time + 5 * 3600 * SEC, 0) &&
+		put_backup(c, "ww-newest", false, 0x440, 0x441, base_time + 7 * 3600 * SEC, HAS_METADATA) &&
+		put_backup(c, "running", false, 0, 0, base_time + 8 * 3600 * SEC, 0) &&
+		put_backup(c, "garbage", false, 0, 0, 0, HAS_GARBAGE_METADATA) &&
+		put_wal(c);
+	if (ok)
+	{
+		test_list(c, &list, &n);
+		if (n == 9)
+		{
+			test_retention(c, list, n);
+			test_after(c);
+		}
+		backup_list_free(list, n);
+	}
+	cleanup(c);
+	s3_client_free(c);
+	return UNIT_DONE();
+}
