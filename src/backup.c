@@ -45,6 +45,7 @@ typedef struct BackupState
 	bool		running;
 	char		name[NAME_LEN];
 	pid_t		worker_pid;
+	char		note[1024];		/* what the running backup waits for */
 	char		last_name[NAME_LEN];
 	backup_outcome last_outcome;
 	char		last_error[1024];
@@ -110,6 +111,21 @@ sgb_backup_is_running(void *arg, const char *name)
 	return running;
 }
 
+bool
+sgb_backup_running_note(const char *name, char *buf, size_t size)
+{
+	bool		found;
+
+	if (state == NULL)
+		return false;
+	LWLockAcquire(state->lock, LW_SHARED);
+	found = state->running && strcmp(state->name, name) == 0 && state->note[0];
+	if (found)
+		strlcpy(buf, state->note, size);
+	LWLockRelease(state->lock);
+	return found;
+}
+
 /* "backup-20261130-061500-123": UTC time with milliseconds */
 static void
 make_name(char *out, size_t size)
@@ -148,6 +164,7 @@ claim_slot(const char *name)
 	}
 	state->running = true;
 	state->worker_pid = 0;
+	state->note[0] = '\0';
 	strlcpy(state->name, name, sizeof(state->name));
 	LWLockRelease(state->lock);
 }
@@ -256,10 +273,11 @@ log_notice(void *arg, const char *message)
 {
 	ereport(LOG,
 			(errmsg("backup \"%s\": %s", worker_name, message)));
-	if (strstr(message, "archiv") != NULL)
+	if (strstr(message, "still waiting") != NULL)
 	{
 		LWLockAcquire(state->lock, LW_EXCLUSIVE);
-		strlcpy(state->last_error, message, sizeof(state->last_error));
+		snprintf(state->note, sizeof(state->note),
+				 "WAL archiving holds up this backup: %s", message);
 		LWLockRelease(state->lock);
 	}
 }

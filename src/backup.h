@@ -21,4 +21,10 @@ extern char *sgb_backup_start(bool fast, bool permanent, bool wait);
 /* true when the named backup is running now (sgbackup.backups uses it) */
 extern bool sgb_backup_is_running(void *arg, const char *name);
 
+/*
+ * What the running backup is waiting for, if anything (e.g. WAL archiving),
+ * copied into buf; false when the named backup is not running or has no note.
+ */
+extern bool sgb_backup_running_note(const char *name, char *buf, size_t size);
+
 #endif							/* SGBACKUP_BACKUP_H */

@@ -5,6 +5,7 @@
  */
 #include "postgres.h"
 
+#include "executor/spi.h"
 #include "fmgr.h"
 #include "funcapi.h"
 #include "utils/builtins.h"
@@ -55,12 +56,36 @@ text_datum(const char *s, bool *isnull)
 	return *isnull ? (Datum) 0 : CStringGetTextDatum(s);
 }
 
+/*
+ * A running backup whose server is waiting for WAL archiving says so, with
+ * the archiver's last failure, instead of looking merely slow.
+ */
+static bool
+archiving_note(char *buf, size_t size)
+{
+	bool		found = false;
+
+	SPI_connect();
+	if (SPI_execute("SELECT coalesce(a.last_failure, 'none recorded') "
+					"FROM pg_stat_progress_basebackup p, sgbackup.archiver a "
+					"WHERE p.phase LIKE 'waiting for wal archiving%'", true, 1) == SPI_OK_SELECT &&
+		SPI_processed > 0)
+	{
+		snprintf(buf, size, "waiting for WAL archiving: the backup's last WAL segment is not archived yet; last archiving failure: %s",
+				 SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1));
+		found = true;
+	}
+	SPI_finish();
+	return found;
+}
+
 static void
 put_row(Tuplestorestate *ts, TupleDesc desc, const backup_info *b)
 {
 	Datum		v[15];
 	bool		n[15] = {0};
 	char		sysid[32];
+	char		note[1024];
 
 	v[0] = CStringGetTextDatum(b->name);
 	v[1] = CStringGetTextDatum(status_names[b->status]);
@@ -82,7 +107,12 @@ put_row(Tuplestorestate *ts, TupleDesc desc, const backup_info *b)
 	v[12] = text_datum(b->pg_version, &n[12]);
 	snprintf(sysid, sizeof(sysid), UINT64_FORMAT, b->system_identifier);
 	v[13] = text_datum(b->system_identifier ? sysid : NULL, &n[13]);
-	v[14] = text_datum(b->error, &n[14]);
+	if (b->status == BACKUP_RUNNING &&
+		(sgb_backup_running_note(b->name, note, sizeof(note)) ||
+		 archiving_note(note, sizeof(note))))
+		v[14] = text_datum(note, &n[14]);
+	else
+		v[14] = text_datum(b->error, &n[14]);
 	tuplestore_putvalues(ts, desc, v, n);
 }
 
