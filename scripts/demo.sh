@@ -2,9 +2,11 @@
 # The sgbackup demo on a fresh Debian 12 machine, as root (sudo bash scripts/demo.sh):
 # installs what it needs, builds and installs sgbackup, starts a local S3 server
 # (Ceph RADOS Gateway on 127.0.0.1), runs a throwaway PostgreSQL 15 whose WAL
-# goes to S3 through archive_library = 'sgbackup', takes a base backup, writes
-# more rows, then restores the backup into a new data directory with
-# restore_command = 'sgbackup wal-fetch ...' and checks the rows came back.
+# goes to S3 through archive_library = 'sgbackup', takes a base backup into S3
+# with sgbackup_start(), writes more rows, then restores: the backup is
+# downloaded from S3 into a new data directory, checked with pg_verifybackup,
+# and the server replays WAL fetched by restore_command = 'sgbackup wal-fetch'.
+# It checks that every row came back.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -73,24 +75,33 @@ as_pg pg_ctl -D "$demo/data" -l "$demo/server.log" -w start >/dev/null
 psql_demo "CREATE EXTENSION sgbackup"
 psql_demo "SELECT sgbackup_apply(\$\$$(cat "$demo/objectstorage.yaml")\$\$)"
 
-msg "2. a base backup, then 100000 rows written after it"
-as_pg pg_basebackup -h "$demo" -p $port -D "$demo/base" -X none -c fast
+msg "2. a base backup into S3 with sgbackup_start(), then 100000 rows written after it"
+echo "local replication all trust" >> "$demo/data/pg_hba.conf"
+psql_demo "SELECT pg_reload_conf()" >/dev/null
+backup=$(psql_demo "SELECT sgbackup_start(wait => true)")
+psql_demo "SELECT name, status, start_wal, pg_size_pretty(size_bytes) AS size, pg_size_pretty(compressed_bytes) AS stored FROM sgbackup.backups" \
+	| sed 's/^/   backup: /'
 psql_demo "CREATE TABLE demo AS SELECT g AS id, md5(g::text) AS v FROM generate_series(1, 100000) g"
 expected=$(psql_demo "SELECT count(*) || ' rows, ' || md5(string_agg(v, '' ORDER BY id)) FROM demo")
 psql_demo "SELECT pg_switch_wal()" >/dev/null
-wait_until 120 "the archiver to drain pg_wal" \
-	test "$(psql_demo 'SELECT backlog FROM sgbackup.archiver')" = 0
+drained() { [ "$(psql_demo 'SELECT backlog FROM sgbackup.archiver')" = 0 ]; }
+wait_until 120 "the archiver to drain pg_wal" drained
 psql_demo "SELECT last_archived_wal, archived_count, pg_size_pretty(archived_bytes) AS wal, pg_size_pretty(stored_bytes) AS stored FROM sgbackup.archiver" \
 	| sed 's/^/   archiver: /'
 as_pg pg_ctl -D "$demo/data" -m fast stop >/dev/null
 
 msg "3. what is in the bucket (awscli)"
-AWS_ACCESS_KEY_ID=$SG_TEST_S3_ACCESS_KEY AWS_SECRET_ACCESS_KEY=$SG_TEST_S3_SECRET_KEY \
-	AWS_DEFAULT_REGION=$SG_TEST_S3_REGION /usr/bin/aws --endpoint-url "$SG_TEST_S3_HTTP" \
-	s3 ls "s3://$SG_TEST_S3_BUCKET/$prefix/wal/" | sed 's/^/   /'
+sg_aws s3 ls --recursive "s3://$SG_TEST_S3_BUCKET/$prefix/" | sed 's/^/   /'
+SGBACKUP_SECRETS_DIRECTORY=$demo/secrets sgbackup --config "$demo/objectstorage.yaml" backup-list | sed 's/^/   /'
 
-msg "4. restore: the base backup plus WAL fetched from S3 by sgbackup wal-fetch"
-as_pg cp -a "$demo/base" "$demo/restored"
+msg "4. restore: the base backup downloaded from S3, then WAL fetched by sgbackup wal-fetch"
+sg_aws s3 cp --quiet --recursive "s3://$SG_TEST_S3_BUCKET/$prefix/backups/$backup/" "$demo/download/"
+mkdir -p "$demo/restored"
+zstd -q -d -c "$demo/download/base.tar.zst" | tar -x -C "$demo/restored"
+cp "$demo/download/backup_manifest" "$demo/restored/"
+chown -R postgres: "$demo/restored" "$demo/download"
+chmod 700 "$demo/restored"
+as_pg pg_verifybackup -n "$demo/restored" | sed 's/^/   /'
 cat >> "$demo/restored/postgresql.conf" <<CONF
 archive_mode = off
 restore_command = 'SGBACKUP_SECRETS_DIRECTORY=$demo/secrets sgbackup wal-fetch --config $demo/objectstorage.yaml %f %p'
@@ -98,7 +109,8 @@ recovery_target_action = promote
 CONF
 as_pg touch "$demo/restored/recovery.signal"
 as_pg pg_ctl -D "$demo/restored" -l "$demo/restored.log" -w -t 300 start >/dev/null
-wait_until 120 "recovery to finish" test "$(psql_demo 'SELECT pg_is_in_recovery()')" = f
+recovered() { [ "$(psql_demo 'SELECT pg_is_in_recovery()')" = f ]; }
+wait_until 120 "recovery to finish" recovered
 got=$(psql_demo "SELECT count(*) || ' rows, ' || md5(string_agg(v, '' ORDER BY id)) FROM demo")
 msg "   written:  $expected"
 msg "   restored: $got"
