@@ -1,0 +1,90 @@
+# 040_backup_failure.pl - object storage goes away in the middle of a base
+# backup: the backup fails with a clear message, is never listed as
+# completed, its multipart uploads do not linger, WAL is not lost, and the
+# next backup works once storage is back.
+use strict;
+use warnings;
+use FindBin;
+use lib "$FindBin::RealBin/../perl";
+use IO::Socket::INET;
+use IPC::Run;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use SgTest;
+use Test::More;
+
+my $s3 = s3_env();
+my $prefix = unique_prefix('backup-failure');
+my $tmp = PostgreSQL::Test::Utils::tempdir;
+my ($http_port) = $s3->{http} =~ /:(\d+)$/;
+my $proxy_port = PostgreSQL::Test::Cluster::get_free_port();
+my $proxy;
+sub start_proxy
+{
+	$proxy = IPC::Run::start(
+		[ 'python3', "$FindBin::RealBin/../tcp_proxy.py", $proxy_port, $http_port ],
+		'>', '/dev/null', '2>', "$tmp/proxy.log");
+	for (1 .. 50)
+	{
+		last if IO::Socket::INET->new(PeerAddr => "127.0.0.1:$proxy_port");
+		select(undef, undef, undef, 0.1);
+	}
+	return;
+}
+sub stop_proxy { $proxy->kill_kill; $proxy->finish; return; }
+start_proxy();
+
+my $node = PostgreSQL::Test::Cluster->new('failure');
+$node->init(allows_streaming => 1);
+$node->append_conf('postgresql.conf', qq{
+shared_preload_libraries = 'sgbackup'
+archive_mode = on
+archive_library = 'sgbackup'
+sgbackup.s3_bucket = '$s3->{bucket}/$prefix'
+sgbackup.s3_endpoint = 'http://127.0.0.1:$proxy_port'
+sgbackup.s3_force_path_style = on
+sgbackup.s3_region = '$s3->{region}'
+sgbackup.upload_concurrency = 2
+});
+{
+	local $ENV{AWS_ACCESS_KEY_ID} = $s3->{access_key};
+	local $ENV{AWS_SECRET_ACCESS_KEY} = $s3->{secret_key};
+	$node->start;
+}
+$node->safe_psql('postgres', 'CREATE EXTENSION sgbackup');
+$node->safe_psql('postgres',
+	'CREATE TABLE big AS SELECT g, md5(g::text) || md5((g + 1)::text) AS v FROM generate_series(1, 4000000) g');
+
+my $name = $node->safe_psql('postgres', 'SELECT sgbackup_start()');
+my $pid = '';
+for (1 .. 500)
+{
+	$pid = $node->safe_psql('postgres',
+		q{SELECT pid FROM pg_stat_progress_basebackup WHERE phase = 'streaming database files'});
+	last if $pid ne '';
+	select(undef, undef, undef, 0.02);
+}
+ok($pid ne '', 'the backup is streaming files');
+stop_proxy();
+note('object storage is unreachable');
+ok($node->wait_for_log(qr/backup "\Q$name\E" failed: /), 'the backup ends instead of hanging');
+my $log = slurp($node->logfile);
+like($log, qr/ERROR:  could not [^\n]*backups\/\Q$name\E\/base\.tar\.zst"[^\n]*\n[^\n]*DETAIL:  Could not talk to/,
+	'the log says why the backup failed');
+
+start_proxy();
+my $status = $node->safe_psql('postgres', "SELECT status FROM sgbackup.backups WHERE name = '$name'");
+is($status, 'failed', 'the backup is listed as failed');
+my $next = $node->safe_psql('postgres', 'SELECT sgbackup_start(wait => true)');
+is($node->safe_psql('postgres', "SELECT status FROM sgbackup.backups WHERE name = '$next'"),
+	'completed', 'the next backup completes once storage is back');
+my ($rc, $uploads) = aws($s3, 's3api', 'list-multipart-uploads', '--bucket', $s3->{bucket},
+	'--prefix', "$prefix/");
+unlike($uploads // '', qr/"UploadId"/, 'no multipart upload of the failed backup lingers');
+ok(wait_for_query($node, 'SELECT backlog FROM sgbackup.archiver', '0'),
+	'WAL written during the outage is archived afterwards');
+
+$node->stop;
+stop_proxy();
+aws($s3, 's3', 'rm', '--recursive', '--quiet', "s3://$s3->{bucket}/$prefix/");
+done_testing();
