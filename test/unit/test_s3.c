@@ -19,36 +19,9 @@
 #include "s3_client.h"
 #include "s3_request.h"			/* raw requests: ListMultipartUploads */
 #include "unit.h"
+#include "unit_s3.h"
 
-static const char *http_endpoint;
-static const char *bucket;
-static const char *access_key;
-static const char *secret_key;
-static const char *region;
-static char prefix[128];
 static char fake_script[1024];
-
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-/* a storage spec for the test bucket under this run's prefix */
-static void
-make_storage(sg_storage *s, const char *endpoint)
-{
-	sg_storage_init(s);
-	s->type = sg_strdup("s3Compatible");
-	s->bucket = sg_strdup(bucket);
-	s->prefix = sg_strdup(prefix);
-	s->region = sg_strdup(region);
-	s->endpoint = sg_strdup(endpoint);
-	s->force_path_style = true;
-}
 
 static s3_client *
 client_for(const sg_storage *s, const s3_limits *limits)
@@ -430,7 +403,7 @@ test_https(void)
 		UNIT_OK(1, "# SKIP no HTTPS endpoint");
 		return;
 	}
-	make_storage(&s, https);
+	unit_s3_storage(&s, https, bucket);
 	s.ca_file = sg_strdup(ca_file);
 	c = client_for(&s, NULL);
 	ok = c && put_get_small(c, "tls/a", &err);
@@ -500,7 +473,7 @@ test_virtual_hosted(void)
 	bool		ok;
 
 	snprintf(endpoint, sizeof(endpoint), "http://localhost%s", port);
-	make_storage(&s, endpoint);
+	unit_s3_storage(&s, endpoint, bucket);
 	s.force_path_style = false;
 	c = client_for(&s, NULL);
 	ok = c && put_get_small(c, "vhost/a", &err);
@@ -521,7 +494,7 @@ test_storage_class(void)
 	sg_error	err;
 	bool		ok;
 
-	make_storage(&s, http_endpoint);
+	unit_s3_storage(&s, http_endpoint, bucket);
 	s.storage_class = sg_strdup("STANDARD_IA");
 	c = client_for(&s, NULL);
 	ok = c && s3_put_object(c, "class/ia", "ia", 2, NULL, 0, &err);
@@ -558,7 +531,7 @@ test_wrong_secret(void)
 	bool		ok;
 
 	setenv("AWS_SECRET_ACCESS_KEY", wrong, 1);
-	make_storage(&s, http_endpoint);
+	unit_s3_storage(&s, http_endpoint, bucket);
 	c = client_for(&s, NULL);
 	setenv("AWS_SECRET_ACCESS_KEY", secret_key, 1);
 	sg_error_clear(&err);
@@ -586,7 +559,7 @@ test_no_bucket(void)
 	sg_error	err;
 	bool		ok;
 
-	make_storage(&s, http_endpoint);
+	unit_s3_storage(&s, http_endpoint, bucket);
 	free(s.bucket);
 	s.bucket = sg_strdup("sgbackup-no-such-bucket");
 	c = client_for(&s, NULL);
@@ -615,7 +588,7 @@ test_closed_port(void)
 	double		t0;
 	bool		ok;
 
-	make_storage(&s, "http://127.0.0.1:1");
+	unit_s3_storage(&s, "http://127.0.0.1:1", bucket);
 	limits.total_timeout_s = 3;
 	c = client_for(&s, &limits);
 	t0 = now_s();
@@ -707,7 +680,7 @@ test_fake(void)
 	sg_buf_init(&out);
 	pid = start_fake("flaky", &port);
 	snprintf(endpoint, sizeof(endpoint), "http://127.0.0.1:%d", port);
-	make_storage(&s, endpoint);
+	unit_s3_storage(&s, endpoint, bucket);
 	c = client_for(&s, NULL);
 	ok = c && s3_get_object(c, "x", 0, 0, &out, NULL, &err);
 	UNIT_OK(ok && strcmp(out.data, "attempt 3") == 0,
@@ -818,25 +791,11 @@ main(int argc, char **argv)
 
 	snprintf(fake_script, sizeof(fake_script), "%s/../fake_s3.py", dirname(dir));
 	free(dir);
-	http_endpoint = getenv("SG_TEST_S3_HTTP");
-	bucket = getenv("SG_TEST_S3_BUCKET");
-	access_key = getenv("SG_TEST_S3_ACCESS_KEY");
-	secret_key = getenv("SG_TEST_S3_SECRET_KEY");
-	region = getenv("SG_TEST_S3_REGION");
-	if (http_endpoint == NULL || bucket == NULL || access_key == NULL || secret_key == NULL)
-	{
-		printf("1..0 # SKIP no S3 server\n");
+	if (!unit_s3_setup("test-s3"))
 		return 0;
-	}
-	if (region == NULL)
-		region = "us-east-1";
-	setenv("AWS_ACCESS_KEY_ID", access_key, 1);
-	setenv("AWS_SECRET_ACCESS_KEY", secret_key, 1);
-	unsetenv("AWS_SESSION_TOKEN");
-	snprintf(prefix, sizeof(prefix), "test-s3/%d-%ld", (int) getpid(), (long) time(NULL));
 
 	UNIT_OK(s3_global_init(&err), "global init");
-	make_storage(&s, http_endpoint);
+	unit_s3_storage(&s, http_endpoint, bucket);
 	c = client_for(&s, NULL);
 	UNIT_OK(c != NULL, "client for %s", http_endpoint);
 	if (c == NULL)

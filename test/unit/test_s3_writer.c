@@ -19,36 +19,10 @@
 #include "s3_client.h"
 #include "s3_writer.h"
 #include "unit.h"
+#include "unit_s3.h"
 
 #define MB (1024 * 1024)
 
-static const char *http_endpoint;
-static const char *bucket;
-static const char *access_key;
-static const char *secret_key;
-static const char *region;
-static char prefix[128];
-
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static void
-make_storage(sg_storage *s, const char *bucket_name)
-{
-	sg_storage_init(s);
-	s->type = sg_strdup("s3Compatible");
-	s->bucket = sg_strdup(bucket_name);
-	s->prefix = sg_strdup(prefix);
-	s->region = sg_strdup(region);
-	s->endpoint = sg_strdup(http_endpoint);
-	s->force_path_style = true;
-}
 
 static void
 show(const sg_error *err)
@@ -293,7 +267,7 @@ test_failures(s3_client *c, const sg_storage *s)
 	/* the upload is created, its parts are refused */
 	expect_failure(c, s, "f/wrong-secret-parts", "parts refused", true, SG_ERR_CREDENTIALS);
 
-	make_storage(&nob, "sgbackup-no-such-bucket");
+	unit_s3_storage(&nob, http_endpoint, "sgbackup-no-such-bucket");
 	expect_failure(c, &nob, "f/no-bucket", "no bucket", false, SG_ERR_NOT_FOUND);
 	sg_storage_free(&nob);
 }
@@ -511,26 +485,11 @@ main(void)
 	s3_client  *c;
 	sg_error	err;
 
-	http_endpoint = getenv("SG_TEST_S3_HTTP");
-	bucket = getenv("SG_TEST_S3_BUCKET");
-	access_key = getenv("SG_TEST_S3_ACCESS_KEY");
-	secret_key = getenv("SG_TEST_S3_SECRET_KEY");
-	region = getenv("SG_TEST_S3_REGION");
-	if (http_endpoint == NULL || bucket == NULL || access_key == NULL || secret_key == NULL)
-	{
-		printf("1..0 # SKIP no S3 server\n");
+	if (!unit_s3_setup("test-s3-writer"))
 		return 0;
-	}
-	if (region == NULL)
-		region = "us-east-1";
-	setenv("AWS_ACCESS_KEY_ID", access_key, 1);
-	setenv("AWS_SECRET_ACCESS_KEY", secret_key, 1);
-	unsetenv("AWS_SESSION_TOKEN");
-	snprintf(prefix, sizeof(prefix), "test-s3-writer/%d-%ld", (int) getpid(),
-			 (long) time(NULL));
 
 	UNIT_OK(s3_global_init(&err), "global init");
-	make_storage(&s, bucket);
+	unit_s3_storage(&s, http_endpoint, bucket);
 	c = s3_client_new(&s, NULL, NULL, &err);
 	UNIT_OK(c != NULL, "client for %s", http_endpoint);
 	if (c == NULL)
