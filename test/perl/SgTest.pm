@@ -7,12 +7,14 @@ use strict;
 use warnings;
 use Exporter 'import';
 use File::Path qw(make_path);
+use FindBin;
+use IO::Socket::INET;
 use IPC::Run;
 use PostgreSQL::Test::Utils;
 use Test::More;
 
 our @EXPORT = qw(s3_env write_secrets storage_yaml aws wait_for_query
-  run_sgbackup slurp unique_prefix);
+  run_sgbackup slurp unique_prefix tcp_proxy_start tcp_proxy_stop);
 
 # the gateway's settings, or skip the whole test file
 sub s3_env
@@ -121,6 +123,30 @@ sub wait_for_query
 	diag("timed out waiting for [$query] = [$expected]: got ["
 		  . $node->safe_psql('postgres', $query) . "]");
 	return 0;
+}
+
+# a TCP proxy from 127.0.0.1:LISTEN to the gateway's port TARGET: tests stop it
+# to make object storage unreachable and start it again on the same port
+sub tcp_proxy_start
+{
+	my ($listen, $target, $log) = @_;
+	my $proxy = IPC::Run::start(
+		[ 'python3', "$FindBin::RealBin/../tcp_proxy.py", $listen, $target ],
+		'>', '/dev/null', '2>', $log);
+	for (1 .. 50)
+	{
+		last if IO::Socket::INET->new(PeerAddr => "127.0.0.1:$listen");
+		select(undef, undef, undef, 0.1);
+	}
+	return $proxy;
+}
+
+sub tcp_proxy_stop
+{
+	my ($proxy) = @_;
+	$proxy->kill_kill;
+	$proxy->finish;
+	return;
 }
 
 sub slurp

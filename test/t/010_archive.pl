@@ -31,20 +31,8 @@ make_path($keep);
 my ($https_port) = $s3->{https} =~ /:(\d+)$/;
 my $proxy_port = PostgreSQL::Test::Cluster::get_free_port();
 my $proxy;
-sub start_proxy
-{
-	$proxy = IPC::Run::start(
-		[ 'python3', "$FindBin::RealBin/../tcp_proxy.py", $proxy_port, $https_port ],
-		'>', '/dev/null', '2>', "$tmp/proxy.log");
-	for (1 .. 50)
-	{
-		last if IO::Socket::INET->new(PeerAddr => "127.0.0.1:$proxy_port");
-		select(undef, undef, undef, 0.1);
-	}
-	return;
-}
-sub stop_proxy { $proxy->kill_kill; $proxy->finish; return; }
-use IO::Socket::INET;
+sub start_proxy { $proxy = tcp_proxy_start($proxy_port, $https_port, "$tmp/proxy.log"); return; }
+sub stop_proxy { tcp_proxy_stop($proxy); return; }
 start_proxy();
 
 my $wrong_secret = 'this-is-the-WRONG-secret-value-42';

@@ -6,7 +6,6 @@ use strict;
 use warnings;
 use FindBin;
 use lib "$FindBin::RealBin/../perl";
-use IO::Socket::INET;
 use IPC::Run;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
@@ -19,19 +18,8 @@ my $tmp = PostgreSQL::Test::Utils::tempdir;
 my ($http_port) = $s3->{http} =~ /:(\d+)$/;
 my $proxy_port = PostgreSQL::Test::Cluster::get_free_port();
 my $proxy;
-sub start_proxy
-{
-	$proxy = IPC::Run::start(
-		[ 'python3', "$FindBin::RealBin/../tcp_proxy.py", $proxy_port, $http_port ],
-		'>', '/dev/null', '2>', "$tmp/proxy.log");
-	for (1 .. 50)
-	{
-		last if IO::Socket::INET->new(PeerAddr => "127.0.0.1:$proxy_port");
-		select(undef, undef, undef, 0.1);
-	}
-	return;
-}
-sub stop_proxy { $proxy->kill_kill; $proxy->finish; return; }
+sub start_proxy { $proxy = tcp_proxy_start($proxy_port, $http_port, "$tmp/proxy.log"); return; }
+sub stop_proxy { tcp_proxy_stop($proxy); return; }
 start_proxy();
 
 my $node = PostgreSQL::Test::Cluster->new('failure');
