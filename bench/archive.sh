@@ -36,6 +36,8 @@ set -euo pipefail
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(dirname "$BENCH_DIR")
 . "$REPO/scripts/lib.sh"
+# shellcheck source=bench/lib.sh
+. "$REPO/bench/lib.sh"
 
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 SCALE=${BENCH_SCALE:-60}
@@ -60,21 +62,7 @@ FAILED=0
 
 # ----- helpers -----------------------------------------------------------
 
-# as_pg CMD...: run CMD as the PostgreSQL user (the server refuses root)
-as_pg()
-{
-	if [ "$(id -u)" -eq 0 ]; then
-		runuser -u "$PG_USER" -- "$@"
-	else
-		"$@"
-	fi
-}
 
-# pg_write FILE [-a]: write (-a: append) stdin to FILE as the PostgreSQL user
-pg_write()
-{
-	as_pg tee ${2:+"$2"} "$1" >/dev/null
-}
 
 psql_run()
 {
@@ -102,26 +90,7 @@ list_objects()
 
 # ----- servers -----------------------------------------------------------
 
-pg_start()
-{
-	local pgdata=$1
-	shift
-	# env: the server (and so the archiver) gets the S3 credentials
-	as_pg env "$@" "$PGBIN/pg_ctl" -D "$pgdata" -l "$pgdata.log" -w -t 120 \
-		start >/dev/null || { tail -n 20 "$pgdata.log" >&2; die "could not start the server in $pgdata"; }
-	RUNNING+=("$pgdata")
-}
 
-pg_stop()
-{
-	local pgdata=$1 mode=${2:-fast} i
-	as_pg "$PGBIN/pg_ctl" -D "$pgdata" -m "$mode" -w -t 120 stop >/dev/null ||
-		msg "could not stop the server in $pgdata"
-	for i in "${!RUNNING[@]}"; do
-		[ "${RUNNING[$i]}" = "$pgdata" ] && unset 'RUNNING[i]'
-	done
-	return 0
-}
 
 # new_cluster PGDATA: initdb, settings for the backlog: archive_mode on but
 # archive_command empty, so every finished segment waits as .ready
@@ -347,21 +316,6 @@ EOF
 	check_pgbackrest "$kind" "$prefix"
 }
 
-# wait_pgbackrest CONF: the async process ends by itself soon after the
-# backlog; end it (by pid) if it lingers
-wait_pgbackrest()
-{
-	local conf=$1 pids pid i
-	for ((i = 0; i < 100; i++)); do
-		pids=$(pgrep -f -- "--config=$conf" || true)
-		[ -n "$pids" ] || return 0
-		sleep 0.1
-	done
-	msg "pgBackRest processes still running after 10 s: $pids; ending them"
-	for pid in $pids; do
-		kill "$pid" 2>/dev/null || true
-	done
-}
 
 check_pgbackrest()
 {

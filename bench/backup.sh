@@ -41,6 +41,8 @@ set -euo pipefail
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(dirname "$BENCH_DIR")
 . "$REPO/scripts/lib.sh"
+# shellcheck source=bench/lib.sh
+. "$REPO/bench/lib.sh"
 
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 SCALE=${BENCH_SCALE:-30}
@@ -72,21 +74,7 @@ SG_SIZE_MB=
 
 # ----- helpers -----------------------------------------------------------
 
-# as_pg CMD...: run CMD as the PostgreSQL user (the server refuses root)
-as_pg()
-{
-	if [ "$(id -u)" -eq 0 ]; then
-		runuser -u "$PG_USER" -- "$@"
-	else
-		"$@"
-	fi
-}
 
-# pg_write FILE [-a]: write (-a: append) stdin to FILE as the PostgreSQL user
-pg_write()
-{
-	as_pg tee ${2:+"$2"} "$1" >/dev/null
-}
 
 # psql_on PGDATA ARGS...: psql on the server of PGDATA, for at most TIMEOUT s
 psql_on()
@@ -150,26 +138,7 @@ wait_quiet()
 
 # ----- servers -----------------------------------------------------------
 
-pg_start()
-{
-	local pgdata=$1
-	shift
-	# env: the server (and so the archiver and the backup) gets the S3 credentials
-	as_pg env "$@" "$PGBIN/pg_ctl" -D "$pgdata" -l "$pgdata.log" -w -t 120 \
-		start >/dev/null || { tail -n 20 "$pgdata.log" >&2; die "could not start the server in $pgdata"; }
-	RUNNING+=("$pgdata")
-}
 
-pg_stop()
-{
-	local pgdata=$1 i
-	as_pg "$PGBIN/pg_ctl" -D "$pgdata" -m fast -w -t 120 stop >/dev/null ||
-		msg "could not stop the server in $pgdata"
-	for i in "${!RUNNING[@]}"; do
-		[ "${RUNNING[$i]}" = "$pgdata" ] && unset 'RUNNING[i]'
-	done
-	return 0
-}
 
 # make_template: WORK/template holds a stopped cluster with pgbench data and
 # table r of random hex text
@@ -444,20 +413,6 @@ report()
 
 # ----- set-up and clean-up ----------------------------------------------
 
-# wait_pgbackrest: end pgBackRest processes of this run that linger (by pid)
-wait_pgbackrest()
-{
-	local conf=$WORK/pgbackrest.conf pids pid i
-	for ((i = 0; i < 100; i++)); do
-		pids=$(pgrep -f -- "--config=$conf" || true)
-		[ -n "$pids" ] || return 0
-		sleep 0.1
-	done
-	msg "pgBackRest processes still running after 10 s: $pids; ending them"
-	for pid in $pids; do
-		kill "$pid" 2>/dev/null || true
-	done
-}
 
 cleanup()
 {
@@ -466,7 +421,7 @@ cleanup()
 	for pgdata in "${RUNNING[@]}"; do
 		as_pg "$PGBIN/pg_ctl" -D "$pgdata" -m immediate -w stop >/dev/null 2>&1
 	done
-	[ -z "$WORK" ] || wait_pgbackrest
+	[ -z "$WORK" ] || wait_pgbackrest "$WORK/pgbackrest.conf"
 	if [ "$KEEP" = 1 ]; then
 		msg "kept $WORK and the objects under ${PREFIXES[*]:-(none)}"
 		return
