@@ -111,6 +111,11 @@ like($stderr, qr/permission denied/, 'a role without privilege cannot start a ba
 ($ret, $stdout, $stderr) = $node->psql('postgres', 'SELECT * FROM sgbackup_apply_retention()',
 	extra_params => [ '-U', 'plain' ]);
 like($stderr, qr/permission denied/, '... nor apply retention');
+($ret, $stdout, $stderr) = $node->psql('postgres', "SELECT sgbackup_delete('$name')",
+	extra_params => [ '-U', 'plain' ]);
+like($stderr, qr/permission denied/, '... nor delete a backup');
+is($node->safe_psql('postgres', "SELECT status FROM sgbackup.backups WHERE name = '$name'"),
+	'completed', '... which is still there');
 $node->safe_psql('postgres', 'GRANT sgbackup_operator TO plain');
 ($ret, $stdout, $stderr) = $node->psql('postgres', 'SELECT sgbackup_start(wait => true)',
 	extra_params => [ '-U', 'plain' ]);
