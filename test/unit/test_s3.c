@@ -750,35 +750,13 @@ test_fake(void)
 	sg_buf_free(&out);
 }
 
-static bool
-collect_key(void *arg, const s3_list_entry *e)
-{
-	sg_buf	   *keys = arg;
-
-	sg_buf_append(keys, e->key, strlen(e->key) + 1);
-	return true;
-}
-
 /* delete whatever this run left under its prefix */
 static void
 clean_up(s3_client *c)
 {
-	sg_buf		keys;
-	const char *ptrs[4096];
-	int			n = 0;
-	size_t		off;
-	sg_error	err;
+	int			n = unit_s3_delete_all(c);
 
-	sg_buf_init(&keys);
-	if (s3_list_objects(c, "", collect_key, &keys, &err))
-	{
-		for (off = 0; off < keys.len && n < 4096; off += strlen(keys.data + off) + 1)
-			ptrs[n++] = keys.data + off;
-		if (n > 0)
-			s3_delete_objects(c, ptrs, n, &err);
-	}
 	UNIT_OK(count_under(c, "") == 0, "cleaned up %d leftover objects", n);
-	sg_buf_free(&keys);
 }
 
 int

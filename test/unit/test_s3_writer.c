@@ -448,34 +448,16 @@ test_throughput(s3_client *c, const sg_storage *s)
 	free(data);
 }
 
-static bool
-collect_key(void *arg, const s3_list_entry *e)
-{
-	sg_buf	   *keys = arg;
-
-	sg_buf_append(keys, e->key, strlen(e->key) + 1);
-	return true;
-}
-
 static void
 clean_up(s3_client *c)
 {
-	sg_buf		keys;
-	const char *ptrs[64];
-	size_t		off;
-	int			n = 0;
 	int			aborted = 0;
 	sg_error	err;
+	int			n;
 
 	s3_abort_stale_uploads(c, "", &aborted, &err);
-	sg_buf_init(&keys);
-	s3_list_objects(c, "", collect_key, &keys, &err);
-	for (off = 0; off < keys.len && n < 64; off += strlen(keys.data + off) + 1)
-		ptrs[n++] = keys.data + off;
-	if (n > 0)
-		s3_delete_objects(c, ptrs, n, &err);
+	n = unit_s3_delete_all(c);
 	printf("# cleaned up %d objects and %d uploads\n", n, aborted);
-	sg_buf_free(&keys);
 }
 
 int

@@ -3,7 +3,7 @@
  * scripts/rgw.sh exports its settings as SG_TEST_S3_*; this loads them,
  * puts the test credentials in the environment (the client's credential
  * chain reads them there), picks a prefix of this run's own, and makes
- * storage specs for the gateway.
+ * storage specs for the gateway, and clears the prefix afterwards.
  */
 #ifndef UNIT_S3_H
 #define UNIT_S3_H
@@ -14,6 +14,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <string.h>
+
+#include "s3_client.h"
 #include "sg_buf.h"
 #include "sg_config.h"
 
@@ -68,6 +71,39 @@ now_s(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static bool
+unit_s3_collect_key(void *arg, const s3_list_entry *e)
+{
+	sg_buf	   *keys = arg;
+
+	sg_buf_append(keys, e->key, strlen(e->key) + 1);
+	return true;
+}
+
+/* delete every object under this run's prefix; how many, or -1 on failure */
+static int
+unit_s3_delete_all(s3_client *c)
+{
+	sg_buf		keys;
+	const char **ptrs = NULL;
+	int			n = 0;
+	sg_error	err;
+	bool		ok;
+
+	sg_buf_init(&keys);
+	ok = s3_list_objects(c, "", unit_s3_collect_key, &keys, &err);
+	for (size_t off = 0; ok && off < keys.len; off += strlen(keys.data + off) + 1)
+	{
+		ptrs = sg_realloc(ptrs, sizeof(char *) * (n + 1));
+		ptrs[n++] = keys.data + off;
+	}
+	if (ok && n > 0)
+		ok = s3_delete_objects(c, ptrs, n, &err);
+	free(ptrs);
+	sg_buf_free(&keys);
+	return ok ? n : -1;
 }
 
 #endif							/* UNIT_S3_H */
