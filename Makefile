@@ -20,12 +20,15 @@ PG_CPPFLAGS = -Isrc/common $(shell pkg-config --cflags libxml-2.0 json-c)
 PG_CFLAGS = -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare
 SHLIB_LINK = $(DEP_LIBS) -lpq
 PG_CPPFLAGS += -I$(shell $(PG_CONFIG) --includedir)
+# header dependencies (.d files): a changed header rebuilds what includes it
+PG_CPPFLAGS += -MMD -MP
 
 REGRESS = apply
 REGRESS_OPTS = --temp-instance=./tmp_check --temp-config=test/sgbackup.conf
 TAP_TESTS = 1
 PROVE_TESTS = test/t/*.pl
-EXTRA_CLEAN = src/bin/sgbackup $(PROGRAM_SRCS:.c=.o) $(UNIT_BINS) tmp_check
+EXTRA_CLEAN = src/bin/sgbackup $(PROGRAM_SRCS:.c=.o) $(UNIT_BINS) tmp_check \
+	$(wildcard src/*.d src/common/*.d src/bin/*.d test/unit/*.d)
 
 UNIT_SRCS = $(sort $(wildcard test/unit/test_*.c))
 UNIT_BINS = $(UNIT_SRCS:.c=)
@@ -49,5 +52,7 @@ unit: $(UNIT_BINS)
 
 test/unit/test_%: test/unit/test_%.c test/unit/unit.h $(COMMON_OBJS)
 	$(CC) $(CFLAGS) $(CPPFLAGS) $< $(COMMON_OBJS) $(LDFLAGS) $(DEP_LIBS) -o $@
+
+-include $(wildcard src/*.d src/common/*.d src/bin/*.d test/unit/*.d)
 
 .PHONY: install-program unit

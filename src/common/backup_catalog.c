@@ -32,6 +32,9 @@
 #define FAILED_JSON		"failed.json"
 #define STARTED_JSON	"started.json"
 
+/* a metadata object is a few kB; anything this large is not ours */
+#define METADATA_MAX_BYTES	(4 * 1024 * 1024)
+
 /* how the .json objects are written: readable, with "/" as is */
 #define JSON_FLAGS	(JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | \
 					 JSON_C_TO_STRING_NOSLASHESCAPE)
@@ -731,7 +734,7 @@ fetch_json(s3_client *c, const char *name, const char *object,
 	bool		ok;
 
 	sg_buf_init(&body);
-	ok = s3_get_object(c, key, 0, 0, &body, NULL, err);
+	ok = s3_get_object(c, key, 0, 0, METADATA_MAX_BYTES, &body, NULL, err);
 	free(key);
 	if (!ok)
 	{

@@ -447,6 +447,29 @@ s3_put_object(s3_client *c, const char *key, const void *data, size_t len,
 	return ok;
 }
 
+/* hands the body to the caller's write_fn, filling info first */
+typedef struct stream_state
+{
+	s3_write_fn write_fn;
+	void	   *arg;
+	s3_object_info *info;		/* may be NULL */
+	const s3_response *resp;
+	bool		info_filled;
+} stream_state;
+
+static bool
+stream_write(void *arg, const void *data, size_t len)
+{
+	stream_state *st = arg;
+
+	if (st->info && !st->info_filled)
+	{
+		fill_info(st->resp, st->info);
+		st->info_filled = true;
+	}
+	return st->write_fn(st->arg, data, len);
+}
+
 bool
 s3_get_object_stream(s3_client *c, const char *key, int64_t offset,
 					 int64_t length, s3_write_fn write_fn, void *arg,
@@ -454,6 +477,7 @@ s3_get_object_stream(s3_client *c, const char *key, int64_t offset,
 {
 	s3_request	req;
 	s3_response resp;
+	stream_state st = {write_fn, arg, info, &resp, false};
 	bool		ok;
 
 	memset(&req, 0, sizeof(req));
@@ -461,34 +485,64 @@ s3_get_object_stream(s3_client *c, const char *key, int64_t offset,
 	req.key = key;
 	req.range_offset = offset;
 	req.range_length = length;
-	req.write_fn = write_fn;
-	req.write_arg = arg;
+	req.write_fn = stream_write;
+	req.write_arg = &st;
 	req.what = s3_describe(c, "download", key, "from");
 	s3_response_init(&resp);
 	ok = s3_request_send(c, &req, &resp, err);
 	if (ok && resp.status != 200 && resp.status != 206)
 		ok = s3_response_error(c, &req, &resp, err);
-	if (ok && info)
-		fill_info(&resp, info);
+	if (ok && info && !st.info_filled)
+		fill_info(&resp, info);		/* an empty body: no write came */
 	s3_response_free(&resp);
 	free((char *) req.what);
 	return ok;
 }
 
-static bool
-append_to_buf(void *arg, const void *data, size_t len)
+/* an in-memory body with a limit */
+typedef struct bounded_buf
 {
-	sg_buf_append((sg_buf *) arg, data, len);
+	sg_buf	   *out;
+	size_t		max_bytes;
+	bool		too_big;
+} bounded_buf;
+
+static bool
+append_bounded(void *arg, const void *data, size_t len)
+{
+	bounded_buf *b = arg;
+
+	if (len > b->max_bytes - b->out->len)
+	{
+		b->too_big = true;
+		return false;
+	}
+	sg_buf_append(b->out, data, len);
 	return true;
 }
 
 bool
 s3_get_object(s3_client *c, const char *key, int64_t offset, int64_t length,
-			  sg_buf *out, s3_object_info *info, sg_error *err)
+			  size_t max_bytes, sg_buf *out, s3_object_info *info, sg_error *err)
 {
+	bounded_buf b = {out, max_bytes, false};
+	bool		ok;
+
 	sg_buf_reset(out);
-	return s3_get_object_stream(c, key, offset, length, append_to_buf, out,
-								info, err);
+	ok = s3_get_object_stream(c, key, offset, length, append_bounded, &b,
+							  info, err);
+	if (!ok && b.too_big)
+	{
+		char	   *full = s3_full_key(c, key);
+
+		sg_error_set(err, SG_ERR_CORRUPT,
+					 "object \"%s\" in bucket \"%s\" is larger than %zu bytes",
+					 full, c->storage.bucket, max_bytes);
+		sg_error_detail(err, "sgbackup reads objects of this kind into memory and refuses larger ones.");
+		sg_error_hint(err, "The object was not written by sgbackup, or it was damaged or replaced.");
+		free(full);
+	}
+	return ok;
 }
 
 bool
@@ -627,10 +681,10 @@ s3_delete_objects(s3_client *c, const char *const *keys, int nkeys,
 
 /* one ListObjectsV2 page; *more and *token say where the next starts */
 static bool
-list_page(s3_client *c, const char *prefix, char **token, s3_list_fn fn,
-		  void *arg, bool *more, sg_error *err)
+list_page(s3_client *c, const char *prefix, const char *start_after,
+		  char **token, s3_list_fn fn, void *arg, bool *more, sg_error *err)
 {
-	s3_kv		query[4];
+	s3_kv		query[5];
 	int			nquery = 0;
 	char		max_keys[16];
 	s3_request	req;
@@ -649,6 +703,8 @@ list_page(s3_client *c, const char *prefix, char **token, s3_list_fn fn,
 	}
 	if (*token)
 		query[nquery++] = (s3_kv) {"continuation-token", *token};
+	else if (start_after)
+		query[nquery++] = (s3_kv) {"start-after", start_after};
 	if (skip > 0)
 		skip++;					/* the '/' after the prefix */
 
@@ -697,17 +753,27 @@ list_page(s3_client *c, const char *prefix, char **token, s3_list_fn fn,
 }
 
 bool
-s3_list_objects(s3_client *c, const char *key_prefix, s3_list_fn fn,
-				void *arg, sg_error *err)
+s3_list_objects_after(s3_client *c, const char *key_prefix,
+					  const char *start_after, s3_list_fn fn, void *arg,
+					  sg_error *err)
 {
 	char	   *prefix = s3_full_key(c, key_prefix ? key_prefix : "");
+	char	   *after = start_after ? s3_full_key(c, start_after) : NULL;
 	char	   *token = NULL;
 	bool		more = true;
 	bool		ok = true;
 
 	while (ok && more)
-		ok = list_page(c, prefix, &token, fn, arg, &more, err);
+		ok = list_page(c, prefix, after, &token, fn, arg, &more, err);
 	free(token);
+	free(after);
 	free(prefix);
 	return ok;
+}
+
+bool
+s3_list_objects(s3_client *c, const char *key_prefix, s3_list_fn fn,
+				void *arg, sg_error *err)
+{
+	return s3_list_objects_after(c, key_prefix, NULL, fn, arg, err);
 }

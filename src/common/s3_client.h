@@ -31,6 +31,9 @@ typedef struct s3_limits
 	int			total_timeout_s;	/* 300: give up retrying after this */
 	int			max_retries;	/* 10 */
 	volatile int *cancel;		/* when non-NULL and *cancel != 0, stop early */
+	/* when non-NULL and cancel_fn(cancel_arg) returns true, stop early */
+	bool		(*cancel_fn) (void *cancel_arg);
+	void	   *cancel_arg;
 } s3_limits;
 
 /*
@@ -83,15 +86,21 @@ extern bool s3_put_object(s3_client *c, const char *key,
 						  const s3_meta *meta, int nmeta, sg_error *err);
 
 /*
- * Get an object, or its bytes [offset, offset+length) when length > 0.
+ * Get an object, or its bytes [offset, offset+length) when length > 0,
+ * into memory.  A body of more than max_bytes is refused with
+ * SG_ERR_CORRUPT (memory stays bounded whatever the bucket holds).
  * A missing object is false with err->kind == SG_ERR_NOT_FOUND.
  * info (may be NULL) receives size, etag and metadata.
  */
 extern bool s3_get_object(s3_client *c, const char *key,
-						  int64_t offset, int64_t length,
+						  int64_t offset, int64_t length, size_t max_bytes,
 						  sg_buf *out, s3_object_info *info, sg_error *err);
 
-/* the same, streaming the body to write_fn (return false to abort) */
+/*
+ * The same, streaming the body to write_fn (return false to abort).  When
+ * info is given it is filled from the reply's headers before the first
+ * call of write_fn, so write_fn may look at the object's metadata.
+ */
 typedef bool (*s3_write_fn) (void *arg, const void *data, size_t len);
 extern bool s3_get_object_stream(s3_client *c, const char *key,
 								 int64_t offset, int64_t length,
@@ -125,6 +134,10 @@ typedef bool (*s3_list_fn) (void *arg, const s3_list_entry *entry);
 /* ListObjectsV2 of every key under key_prefix, following continuation tokens */
 extern bool s3_list_objects(s3_client *c, const char *key_prefix,
 							s3_list_fn fn, void *arg, sg_error *err);
+/* the same, from the first key after start_after (relative to the prefix) */
+extern bool s3_list_objects_after(s3_client *c, const char *key_prefix,
+								  const char *start_after, s3_list_fn fn,
+								  void *arg, sg_error *err);
 
 /* multipart upload */
 typedef struct s3_multipart s3_multipart;

@@ -205,13 +205,15 @@ seek_cb(void *arg, curl_off_t offset, int origin)
 	return CURL_SEEKFUNC_OK;
 }
 
+static bool cancelled(const s3_client *c);
+
 static int
 xferinfo_cb(void *arg, curl_off_t dltotal, curl_off_t dlnow,
 			curl_off_t ultotal, curl_off_t ulnow)
 {
 	transfer   *t = arg;
 
-	if (t->c->limits.cancel && *t->c->limits.cancel)
+	if (cancelled(t->c))
 	{
 		t->cancelled = true;
 		return 1;
@@ -380,7 +382,7 @@ set_options(s3_client *c, const s3_request *req, transfer *t, const char *url,
 	curl_easy_setopt(h, CURLOPT_HEADERDATA, t);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, write_cb);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, t);
-	if (c->limits.cancel)
+	if (c->limits.cancel || c->limits.cancel_fn)
 	{
 		curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
 		curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, xferinfo_cb);
@@ -458,7 +460,8 @@ now_s(void)
 static bool
 cancelled(const s3_client *c)
 {
-	return c->limits.cancel && *c->limits.cancel;
+	return (c->limits.cancel && *c->limits.cancel) ||
+		(c->limits.cancel_fn && c->limits.cancel_fn(c->limits.cancel_arg));
 }
 
 /*

@@ -489,7 +489,7 @@ wal_fetch(s3_client *c, const char *name, const char *dest, sg_error *err)
 	wal_key(key, sizeof(key), name);
 	memset(&info, 0, sizeof(info));
 	sg_buf_init(&stored);
-	if (!s3_get_object(c, key, 0, 0, &stored, &info, err))
+	if (!s3_get_object(c, key, 0, 0, (size_t) 1 << 30, &stored, &info, err))
 	{
 		if (err->kind == SG_ERR_NOT_FOUND)
 		{

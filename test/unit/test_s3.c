@@ -109,7 +109,7 @@ test_basic(s3_client *c)
 		show(&err);
 	UNIT_OK(ok, "put object");
 	memset(&info, 0, sizeof(info));
-	ok = s3_get_object(c, "basic/obj 1+x", 0, 0, &out, &info, &err);
+	ok = s3_get_object(c, "basic/obj 1+x", 0, 0, UNIT_MAX_BODY, &out, &info, &err);
 	if (!ok)
 		show(&err);
 	UNIT_OK(ok && out.len == len && memcmp(out.data, data, len) == 0,
@@ -118,14 +118,14 @@ test_basic(s3_client *c)
 	UNIT_STREQ(s3_object_info_meta(&info, "sgbackup-sha256"), "abc123", "get fills metadata");
 	s3_object_info_free(&info);
 
-	ok = s3_get_object(c, "basic/obj 1+x", 1000, 500, &out, &info, &err);
+	ok = s3_get_object(c, "basic/obj 1+x", 1000, 500, UNIT_MAX_BODY, &out, &info, &err);
 	UNIT_OK(ok && out.len == 500 && memcmp(out.data, data + 1000, 500) == 0,
 			"range get returns bytes [1000, 1500)");
 	UNIT_OK(info.size == (int64_t) len, "range get reports the whole size (%lld)",
 			(long long) info.size);
 	s3_object_info_free(&info);
 
-	ok = s3_get_object(c, "basic/obj 1+x", len - 10, 0, &out, NULL, &err);
+	ok = s3_get_object(c, "basic/obj 1+x", len - 10, 0, UNIT_MAX_BODY, &out, NULL, &err);
 	UNIT_OK(ok && out.len == 10 && memcmp(out.data, data + len - 10, 10) == 0,
 			"open-ended range get returns the tail");
 
@@ -141,7 +141,7 @@ test_basic(s3_client *c)
 	UNIT_OK(ok && !info.exists, "head of a missing key: exists is false");
 
 	sg_error_clear(&err);
-	ok = s3_get_object(c, "basic/missing", 0, 0, &out, NULL, &err);
+	ok = s3_get_object(c, "basic/missing", 0, 0, UNIT_MAX_BODY, &out, NULL, &err);
 	UNIT_OK(!ok && err.kind == SG_ERR_NOT_FOUND && err.http_status == 404,
 			"get of a missing key is NOT_FOUND");
 	UNIT_OK(strstr(err.msg, "basic/missing") != NULL, "message names the key: %s", err.msg);
@@ -155,7 +155,7 @@ test_basic(s3_client *c)
 
 	ok = s3_put_object(c, "basic/empty", "", 0, NULL, 0, &err);
 	UNIT_OK(ok, "put an empty object");
-	ok = s3_get_object(c, "basic/empty", 0, 0, &out, &info, &err);
+	ok = s3_get_object(c, "basic/empty", 0, 0, UNIT_MAX_BODY, &out, &info, &err);
 	UNIT_OK(ok && out.len == 0 && info.size == 0, "get an empty object");
 	s3_delete_object(c, "basic/empty", &err);
 
@@ -321,7 +321,7 @@ test_multipart(s3_client *c, const sg_storage *storage)
 	s3_multipart_free(mp);
 
 	sg_buf_init(&out);
-	ok = s3_get_object(c, "multi/big", 0, 0, &out, &info, &err);
+	ok = s3_get_object(c, "multi/big", 0, 0, UNIT_MAX_BODY, &out, &info, &err);
 	UNIT_OK(ok && out.len == total && memcmp(out.data, data, total) == 0,
 			"multipart object reads back the same %zu bytes", total);
 	UNIT_STREQ(s3_object_info_meta(&info, "kind"), "multi", "multipart metadata");
@@ -364,7 +364,7 @@ put_get_small(s3_client *c, const char *key, sg_error *err)
 
 	sg_buf_init(&out);
 	ok = s3_put_object(c, key, "tls", 3, NULL, 0, err) &&
-		s3_get_object(c, key, 0, 0, &out, NULL, err) &&
+		s3_get_object(c, key, 0, 0, UNIT_MAX_BODY, &out, NULL, err) &&
 		out.len == 3 && memcmp(out.data, "tls", 3) == 0 &&
 		s3_delete_object(c, key, err);
 	sg_buf_free(&out);
@@ -564,7 +564,7 @@ test_no_bucket(void)
 	s.bucket = sg_strdup("sgbackup-no-such-bucket");
 	c = client_for(&s, NULL);
 	sg_buf_init(&out);
-	ok = c && s3_get_object(c, "x", 0, 0, &out, NULL, &err);
+	ok = c && s3_get_object(c, "x", 0, 0, UNIT_MAX_BODY, &out, NULL, &err);
 	show(&err);
 	UNIT_OK(c && !ok && err.kind == SG_ERR_NOT_FOUND &&
 			strstr(err.msg, "sgbackup-no-such-bucket"),
@@ -682,7 +682,7 @@ test_fake(void)
 	snprintf(endpoint, sizeof(endpoint), "http://127.0.0.1:%d", port);
 	unit_s3_storage(&s, endpoint, bucket);
 	c = client_for(&s, NULL);
-	ok = c && s3_get_object(c, "x", 0, 0, &out, NULL, &err);
+	ok = c && s3_get_object(c, "x", 0, 0, UNIT_MAX_BODY, &out, NULL, &err);
 	UNIT_OK(ok && strcmp(out.data, "attempt 3") == 0,
 			"503 twice then 200: the third attempt succeeds (%s)", out.data);
 	s3_client_free(c);
@@ -694,7 +694,7 @@ test_fake(void)
 	s.endpoint = sg_strdup(endpoint);
 	limits.max_retries = 1;
 	c = client_for(&s, &limits);
-	ok = c && s3_get_object(c, "x", 0, 0, &out, NULL, &err);
+	ok = c && s3_get_object(c, "x", 0, 0, UNIT_MAX_BODY, &out, NULL, &err);
 	show(&err);
 	UNIT_OK(!ok && err.kind == SG_ERR_SERVER && err.http_status == 503 &&
 			strstr(err.detail, "SlowDown"), "with max_retries 1 the 503 is reported");
@@ -710,7 +710,7 @@ test_fake(void)
 	limits.total_timeout_s = 3;
 	c = client_for(&s, &limits);
 	t0 = now_s();
-	ok = c && s3_get_object(c, "x", 0, 0, &out, NULL, &err);
+	ok = c && s3_get_object(c, "x", 0, 0, UNIT_MAX_BODY, &out, NULL, &err);
 	t0 = now_s() - t0;
 	show(&err);
 	UNIT_OK(!ok && err.kind == SG_ERR_NETWORK && t0 < 6,
@@ -738,7 +738,7 @@ test_fake(void)
 	s.endpoint = sg_strdup(endpoint);
 	c = client_for(&s, NULL);
 	memset(&info, 0, sizeof(info));
-	ok = c && s3_get_object(c, "x", 0, 0, &out, &info, &err);
+	ok = c && s3_get_object(c, "x", 0, 0, UNIT_MAX_BODY, &out, &info, &err);
 	if (!ok)
 		show(&err);
 	UNIT_OK(ok && strcmp(out.data, "0123456789abcdefghij") == 0 && info.size == 20,

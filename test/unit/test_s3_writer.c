@@ -143,7 +143,7 @@ write_and_check(s3_client *c, const sg_storage *s, const char *key,
 
 	sg_buf_init(&out);
 	memset(&info, 0, sizeof(info));
-	ok = s3_get_object(c, key, 0, 0, &out, &info, &err);
+	ok = s3_get_object(c, key, 0, 0, UNIT_MAX_BODY, &out, &info, &err);
 	if (!ok)
 		show(&err);
 	UNIT_OK(ok && out.len == len && memcmp(out.data, data, len) == 0,

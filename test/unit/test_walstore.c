@@ -304,7 +304,7 @@ test_corrupt(s3_client *c, const char *name, const char *data, size_t len)
 	sg_buf_init(&stored);
 	sg_buf_init(&bad);
 	sg_error_clear(&err);
-	if (!s3_get_object(c, key, 0, 0, &stored, &info, &err))
+	if (!s3_get_object(c, key, 0, 0, UNIT_MAX_BODY, &stored, &info, &err))
 	{
 		UNIT_OK(0, "get %s: %s", key, err.msg);
 		return;

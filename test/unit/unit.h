@@ -9,6 +9,9 @@
 #include <stdio.h>
 #include <string.h>
 
+/* the largest object body the tests read into memory */
+#define UNIT_MAX_BODY ((size_t) 256 * 1024 * 1024)
+
 static int	unit_count = 0;
 static int	unit_failed = 0;
 
