@@ -17,7 +17,8 @@ typedef enum sg_error_kind
 {
 	SG_ERR_NONE = 0,
 	SG_ERR_CONFIG,				/* bad or missing configuration value */
-	SG_ERR_CREDENTIALS,			/* credentials missing or refused (403) */
+	SG_ERR_CREDENTIALS,			/* credentials missing or refused */
+	SG_ERR_PERMISSION,			/* credentials valid, the action not allowed (AccessDenied) */
 	SG_ERR_NOT_FOUND,			/* object or bucket does not exist (404) */
 	SG_ERR_CONFLICT,			/* a different object is already stored */
 	SG_ERR_CORRUPT,				/* stored data fails its checksum or format */

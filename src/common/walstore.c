@@ -340,10 +340,27 @@ write_all(int fd, const char *data, size_t len, const char *path, sg_error *err)
 	return true;
 }
 
-/* decompress the stored bytes into fd, checking them against exp */
+/* where decompressed content goes: a file, or memory */
+typedef struct wal_sink
+{
+	int			fd;				/* -1: append to mem */
+	const char *path;			/* of fd, for messages */
+	sg_buf	   *mem;
+} wal_sink;
+
+static bool
+sink_write(wal_sink *sink, const char *data, size_t len, sg_error *err)
+{
+	if (sink->fd >= 0)
+		return write_all(sink->fd, data, len, sink->path, err);
+	sg_buf_append(sink->mem, data, len);
+	return true;
+}
+
+/* decompress the stored bytes into sink, checking them against exp */
 static bool
 decompress_to(const char *name, const sg_buf *stored, const wal_expect *exp,
-			  int fd, const char *tmp, sg_error *err)
+			  wal_sink *sink, sg_error *err)
 {
 	sg_decompressor *d = sg_decompressor_new(exp->method, err);
 	EVP_MD_CTX *md = NULL;
@@ -370,7 +387,7 @@ decompress_to(const char *name, const sg_buf *stored, const wal_expect *exp,
 			sg_error_set(err, SG_ERR_INTERNAL, "could not compute sha256");
 			goto done;
 		}
-		if (!write_all(fd, plain.data, plain.len, tmp, err))
+		if (!sink_write(sink, plain.data, plain.len, err))
 			goto done;
 	}
 	if (total <= exp->size && !sg_decompressor_finish(d, err))
@@ -441,6 +458,7 @@ write_dest(const char *name, const sg_buf *stored, const wal_expect *exp,
 		   const char *dest, sg_error *err)
 {
 	char	   *tmp = sg_malloc(strlen(dest) + sizeof(".sgbackup.tmp"));
+	wal_sink	sink = {-1, NULL, NULL};
 	bool		ok = false;
 	int			fd;
 
@@ -453,7 +471,9 @@ write_dest(const char *name, const sg_buf *stored, const wal_expect *exp,
 		free(tmp);
 		return false;
 	}
-	if (decompress_to(name, stored, exp, fd, tmp, err))
+	sink.fd = fd;
+	sink.path = tmp;
+	if (decompress_to(name, stored, exp, &sink, err))
 	{
 		if (fsync(fd) != 0)
 			sg_error_set(err, SG_ERR_IO, "could not fsync file \"%s\": %s",
@@ -501,6 +521,51 @@ wal_fetch(s3_client *c, const char *name, const char *dest, sg_error *err)
 	else if (read_meta(name, &info, &exp, err) &&
 			 write_dest(name, &stored, &exp, dest, err))
 		rc = 1;
+	s3_object_info_free(&info);
+	sg_buf_free(&stored);
+	return rc;
+}
+
+int
+wal_fetch_mem(s3_client *c, const char *name, size_t max_bytes, sg_buf *out,
+			  sg_error *err)
+{
+	s3_object_info info;
+	sg_buf		stored;
+	wal_expect	exp;
+	wal_sink	sink = {-1, NULL, out};
+	char		key[64];
+	int			rc = -1;
+
+	if (!check_name(name, err))
+		return -1;
+	wal_key(key, sizeof(key), name);
+	memset(&info, 0, sizeof(info));
+	sg_buf_init(&stored);
+	sg_buf_reset(out);
+	if (!s3_get_object(c, key, 0, 0, max_bytes, &stored, &info, err))
+	{
+		if (err->kind == SG_ERR_NOT_FOUND)
+		{
+			sg_error_set(err, SG_ERR_NOT_FOUND,
+						 "WAL file \"%s\" is not in storage", name);
+			rc = 0;
+		}
+	}
+	else if (read_meta(name, &info, &exp, err))
+	{
+		if (exp.size > (int64_t) max_bytes)
+		{
+			sg_error_set(err, SG_ERR_CORRUPT,
+						 "stored WAL file \"%s\" is larger than %zu bytes", name,
+						 max_bytes);
+			sg_error_detail(err, "Its metadata says %" PRId64 " bytes.", exp.size);
+		}
+		else if (decompress_to(name, &stored, &exp, &sink, err))
+			rc = 1;
+	}
+	if (rc != 1)
+		sg_buf_reset(out);
 	s3_object_info_free(&info);
 	sg_buf_free(&stored);
 	return rc;

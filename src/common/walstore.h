@@ -52,6 +52,14 @@ extern bool wal_push(s3_client *c, const char *path, const char *name,
 extern int	wal_fetch(s3_client *c, const char *name, const char *dest,
 					  sg_error *err);
 
+/*
+ * Fetch wal/<name> into memory (for small files such as .history),
+ * verified like wal_fetch.  An object whose content is larger than
+ * max_bytes is refused.  Returns 1, 0 (not stored) or -1 like wal_fetch.
+ */
+extern int	wal_fetch_mem(s3_client *c, const char *name, size_t max_bytes,
+						  sg_buf *out, sg_error *err);
+
 /* true when name looks like a WAL file the archiver hands out */
 extern bool wal_name_valid(const char *name);
 
