@@ -18,10 +18,11 @@ OBJS = $(SERVER_SRCS:.c=.o) $(COMMON_OBJS)
 DEP_LIBS = -lcurl -lssl -lcrypto -lyaml -lzstd -llz4 $(shell pkg-config --libs libxml-2.0 json-c) -lpthread
 PG_CPPFLAGS = -Isrc/common $(shell pkg-config --cflags libxml-2.0 json-c)
 PG_CFLAGS = -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare
+# header dependencies (.d files, from gcc only): a changed header rebuilds
+# what includes it
+PG_CFLAGS += -MMD -MP
 SHLIB_LINK = $(DEP_LIBS) -lpq
 PG_CPPFLAGS += -I$(shell $(PG_CONFIG) --includedir)
-# header dependencies (.d files): a changed header rebuilds what includes it
-PG_CPPFLAGS += -MMD -MP
 
 REGRESS = apply
 REGRESS_OPTS = --temp-instance=./tmp_check --temp-config=test/sgbackup.conf
