@@ -24,17 +24,17 @@
 #define MIN_PART_SIZE		((size_t) 5 * 1024 * 1024)
 #define DEFAULT_PART_SIZE	((size_t) 16 * 1024 * 1024)
 #define MAX_PART_SIZE		((size_t) 5 * 1024 * 1024 * 1024)
-#define MAX_PARTS			10000
 #define DEFAULT_CONCURRENCY 4
 #define MAX_CONCURRENCY		64
 #define POLL_MS				100 /* how often a waiting caller checks cancel */
 
-/* a full part waiting for an upload thread */
+/* a full part waiting for an upload thread, or a free buffer */
 typedef struct part
 {
 	int			no;
 	char	   *data;
 	size_t		len;
+	size_t		cap;			/* bytes allocated at data */
 } part;
 
 /* an upload thread and its client */
@@ -53,7 +53,7 @@ struct s3_writer
 	char	   *full_key;		/* for messages */
 	s3_meta    *meta;
 	int			nmeta;
-	size_t		part_size;
+	s3_writer_options sizing;	/* part sizes: see s3_writer_part_size */
 	int			concurrency;
 	s3_limits	limits;			/* the caller's (cancel: theirs) */
 	volatile int abandon;		/* cancel flag of the upload threads' clients */
@@ -69,7 +69,8 @@ struct s3_writer
 
 	char	   *cur;			/* the part being filled */
 	size_t		cur_len;
-	size_t		cur_cap;		/* grows up to part_size */
+	size_t		cur_cap;		/* grows up to cur_size */
+	size_t		cur_size;		/* the size the current part will have */
 	int			next_part;
 
 	/* shared with the upload threads, under lock */
@@ -79,7 +80,7 @@ struct s3_writer
 	part	   *queue;			/* ring of concurrency entries */
 	int			qhead;
 	int			qlen;
-	char	  **free_bufs;		/* full-size buffers of finished parts */
+	part	   *free_bufs;		/* buffers of finished parts */
 	int			nfree;
 	int			in_flight;		/* queued or being uploaded */
 	bool		stop;
@@ -116,16 +117,77 @@ make_full_key(const sg_storage *storage, const char *key)
 	return b.data;
 }
 
+/* ---- part sizes ---- */
+
+#define MIB ((size_t) 1024 * 1024)
+
+/* the smallest part size of an upload */
+static size_t
+base_part_size(const s3_writer_options *o)
+{
+	size_t		size = o->part_size ? o->part_size : DEFAULT_PART_SIZE;
+	int			max_parts = o->max_parts > 0 ? o->max_parts : S3_WRITER_MAX_PARTS;
+
+	if (o->expected_size > 0)
+	{
+		/* the expected size in max_parts parts, rounded up to MiB */
+		uint64_t	want = ((uint64_t) o->expected_size + max_parts - 1) / max_parts;
+
+		want = (want + MIB - 1) / MIB * MIB;
+		if (want > size)
+			size = want > MAX_PART_SIZE ? MAX_PART_SIZE : (size_t) want;
+	}
+	if (size < MIN_PART_SIZE)
+		size = MIN_PART_SIZE;
+	if (size > MAX_PART_SIZE)
+		size = MAX_PART_SIZE;
+	return size;
+}
+
+size_t
+s3_writer_part_size(const s3_writer_options *o, int part_no)
+{
+	s3_writer_options zero = {0};
+	int			max_parts;
+	int			left;
+	size_t		size;
+
+	if (o == NULL)
+		o = &zero;
+	max_parts = o->max_parts > 0 ? o->max_parts : S3_WRITER_MAX_PARTS;
+	if (part_no < 1 || part_no > max_parts)
+		return 0;
+	size = base_part_size(o);
+	/* the first half of the parts at the base size, the next quarter at twice... */
+	for (left = max_parts; part_no > max_parts - left / 2 && left > 1; left /= 2)
+	{
+		if (size >= MAX_PART_SIZE / 2)
+			return MAX_PART_SIZE;
+		size *= 2;
+	}
+	return size;
+}
+
+/* parts that may be in flight while parts of size are filled */
+static int
+in_flight_limit(const s3_writer *w, size_t size)
+{
+	size_t		n = S3_WRITER_MEMORY / size;
+
+	if (n < 1)
+		n = 1;
+	return n < (size_t) w->concurrency ? (int) n : w->concurrency;
+}
+
 static void
 set_options(s3_writer *w, const s3_writer_options *options)
 {
-	w->part_size = options ? options->part_size : 0;
-	if (w->part_size == 0)
-		w->part_size = DEFAULT_PART_SIZE;
-	if (w->part_size < MIN_PART_SIZE)
-		w->part_size = MIN_PART_SIZE;
-	if (w->part_size > MAX_PART_SIZE)
-		w->part_size = MAX_PART_SIZE;
+	if (options)
+		w->sizing = *options;
+	w->sizing.limits = NULL;
+	if (w->sizing.max_parts <= 0 || w->sizing.max_parts > S3_WRITER_MAX_PARTS)
+		w->sizing.max_parts = S3_WRITER_MAX_PARTS;
+	w->cur_size = s3_writer_part_size(&w->sizing, 1);
 	w->concurrency = options ? options->concurrency : 0;
 	if (w->concurrency <= 0)
 		w->concurrency = DEFAULT_CONCURRENCY;
@@ -147,6 +209,7 @@ new_aborter(s3_writer *w, sg_error *err)
 	s3_limits	limits = w->limits;
 
 	limits.cancel = NULL;
+	limits.cancel_fn = NULL;
 	if (limits.total_timeout_s <= 0 || limits.total_timeout_s > 30)
 		limits.total_timeout_s = 30;
 	if (limits.max_retries <= 0 || limits.max_retries > 3)
@@ -178,7 +241,7 @@ s3_writer_open(const sg_storage *storage, const char *secrets_directory,
 	pthread_condattr_destroy(&attr);
 	pthread_cond_init(&w->work, NULL);
 	w->queue = sg_malloc(w->concurrency * sizeof(part));
-	w->free_bufs = sg_malloc((w->concurrency + 1) * sizeof(char *));
+	w->free_bufs = sg_malloc((w->concurrency + 1) * sizeof(part));
 	w->finished = true;			/* until open succeeds: nothing to abort */
 
 	w->main = s3_client_new(storage, secrets_directory, &w->limits, err);
@@ -208,7 +271,8 @@ fail:
 static bool
 user_cancelled(const s3_writer *w)
 {
-	return w->limits.cancel && *w->limits.cancel;
+	return (w->limits.cancel && *w->limits.cancel) ||
+		(w->limits.cancel_fn && w->limits.cancel_fn(w->limits.cancel_arg));
 }
 
 /* keep err as the writer's failure unless one is already kept; lock held */
@@ -293,7 +357,7 @@ worker_main(void *arg)
 		pthread_mutex_lock(&w->lock);
 		if (!ok)
 			record_failure_locked(w, &err);
-		w->free_bufs[w->nfree++] = p.data;
+		w->free_bufs[w->nfree++] = p;
 		w->in_flight--;
 		pthread_cond_broadcast(&w->idle);
 	}
@@ -311,7 +375,9 @@ start_workers(s3_writer *w, sg_error *err)
 	int			rc = 0;
 	int			i;
 
+	/* the threads run only our code: the caller's flag is polled by the caller */
 	limits.cancel = &w->abandon;
+	limits.cancel_fn = NULL;
 	w->workers = sg_malloc(w->concurrency * sizeof(worker));
 	memset(w->workers, 0, w->concurrency * sizeof(worker));
 	for (i = 0; i < w->concurrency; i++)
@@ -401,12 +467,13 @@ static bool
 too_many_parts(s3_writer *w, sg_error *err)
 {
 	sg_error_set(err, SG_ERR_CONFIG,
-				 "object \"%s\" in bucket \"%s\" needs more than %d parts of %zu bytes",
-				 w->full_key, w->storage.bucket, MAX_PARTS, w->part_size);
-	sg_error_detail(err, "S3 allows at most %d parts in one multipart upload.",
-					MAX_PARTS);
-	sg_error_hint(err, "Raise the part size so that the object fits in %d parts.",
-				  MAX_PARTS);
+				 "object \"%s\" in bucket \"%s\" does not fit in %d parts",
+				 w->full_key, w->storage.bucket, w->sizing.max_parts);
+	sg_error_detail(err, "%lld bytes were written in parts of %zu to %zu bytes; one multipart upload has at most %d parts.",
+					(long long) w->bytes, s3_writer_part_size(&w->sizing, 1),
+					s3_writer_part_size(&w->sizing, w->sizing.max_parts),
+					w->sizing.max_parts);
+	sg_error_hint(err, "S3 stores objects of up to 5 TiB; a larger archive must be split, e.g. with tablespaces.");
 	return record_failure(w, err);
 }
 
@@ -417,16 +484,18 @@ too_many_parts(s3_writer *w, sg_error *err)
 static bool
 queue_part(s3_writer *w, bool last, sg_error *err)
 {
-	char	   *buf = NULL;
+	part		buf = {0};
 	part	   *p;
+	size_t		next_size;
 
-	if (w->next_part > MAX_PARTS)
+	if (w->next_part > w->sizing.max_parts)
 		return too_many_parts(w, err);
 	if (w->mp == NULL && !start_upload(w, err))
 		return false;
+	next_size = s3_writer_part_size(&w->sizing, w->next_part + 1);
 
 	pthread_mutex_lock(&w->lock);
-	wait_in_flight(w, w->concurrency - 1, true);
+	wait_in_flight(w, in_flight_limit(w, w->cur_size) - 1, true);
 	if (w->failed)
 	{
 		*err = w->error;
@@ -437,6 +506,7 @@ queue_part(s3_writer *w, bool last, sg_error *err)
 	p->no = w->next_part++;
 	p->data = w->cur;
 	p->len = w->cur_len;
+	p->cap = w->cur_cap;
 	w->qlen++;
 	w->in_flight++;
 	pthread_cond_signal(&w->work);
@@ -444,16 +514,25 @@ queue_part(s3_writer *w, bool last, sg_error *err)
 		buf = w->free_bufs[--w->nfree];
 	pthread_mutex_unlock(&w->lock);
 
-	/* at most concurrency + 1 buffers ever exist */
-	if (buf == NULL && !last)
-		buf = sg_malloc(w->part_size);
-	w->cur = buf;
-	w->cur_cap = buf ? w->part_size : 0;
+	/* at most concurrency + 1 buffers ever exist; one too small is replaced */
+	if (!last && buf.data != NULL && buf.cap < next_size)
+	{
+		free(buf.data);
+		buf.data = NULL;
+	}
+	if (!last && buf.data == NULL && next_size > 0)
+	{
+		buf.data = sg_malloc(next_size);
+		buf.cap = next_size;
+	}
+	w->cur = buf.data;
+	w->cur_cap = buf.data ? buf.cap : 0;
+	w->cur_size = next_size;
 	w->cur_len = 0;
 	return true;
 }
 
-/* room for len bytes in the current part (len <= part_size) */
+/* room for len bytes in the current part (len <= cur_size) */
 static void
 reserve(s3_writer *w, size_t len)
 {
@@ -463,8 +542,8 @@ reserve(s3_writer *w, size_t len)
 		return;
 	while (cap < len)
 		cap *= 2;
-	if (cap > w->part_size)
-		cap = w->part_size;
+	if (cap > w->cur_size)
+		cap = w->cur_size;
 	w->cur = sg_realloc(w->cur, cap);
 	w->cur_cap = cap;
 }
@@ -491,9 +570,11 @@ s3_writer_write(s3_writer *w, const void *data, size_t len, sg_error *err)
 		size_t		n;
 
 		/* a full part goes only when more bytes come: see finish */
-		if (w->cur_len == w->part_size && !queue_part(w, false, err))
+		if (w->cur_len == w->cur_size && !queue_part(w, false, err))
 			return false;
-		n = w->part_size - w->cur_len;
+		if (w->cur_size == 0)
+			return too_many_parts(w, err);
+		n = w->cur_size - w->cur_len;
 		if (n > len)
 			n = len;
 		reserve(w, w->cur_len + n);
@@ -592,7 +673,7 @@ s3_writer_free(s3_writer *w)
 		abort_upload(w);
 	}
 	for (i = 0; i < w->nfree; i++)
-		free(w->free_bufs[i]);
+		free(w->free_bufs[i].data);
 	free(w->free_bufs);
 	free(w->queue);
 	free(w->cur);

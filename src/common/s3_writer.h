@@ -4,7 +4,18 @@
  * "multipart write").  Shared by the server's base backup sink and the
  * program.  The caller's thread only copies bytes into the current part;
  * full parts are handed to upload threads, each with its own kept-alive
- * S3 connection.  Memory: at most (concurrency + 1) parts of part_size.
+ * S3 connection.
+ *
+ * Part sizes: S3 allows 10000 parts of at most 5 GiB in one upload, and an
+ * object of at most 5 TiB.  Parts are at least part_size, and at least
+ * the expected size divided by the part limit; past half of the part limit
+ * the size doubles, and again at three quarters, and so on: each step adds
+ * room for half the expected size again, so an object that grows to
+ * several times what was expected, or whose size is not known, still
+ * fits (without a size, 16 MiB parts growing this way hold 780 GiB).
+ * Memory: the part being filled plus at most `concurrency` parts in
+ * flight, fewer when parts are large, so that parts in flight stay within
+ * S3_WRITER_MEMORY (at least one is always in flight).
  */
 #ifndef S3_WRITER_H
 #define S3_WRITER_H
@@ -19,11 +30,16 @@
 
 typedef struct s3_writer s3_writer;
 
+#define S3_WRITER_MAX_PARTS 10000	/* S3's limit of parts in one upload */
+#define S3_WRITER_MEMORY ((size_t) 256 * 1024 * 1024)	/* of parts in flight */
+
 typedef struct s3_writer_options
 {
-	size_t		part_size;		/* bytes per part; 0: 16 MB (min 5 MB) */
+	size_t		part_size;		/* smallest part; 0: 16 MiB (min 5 MiB) */
 	int			concurrency;	/* upload threads; 0: 4 */
-	const s3_limits *limits;	/* may be NULL; limits->cancel aborts */
+	const s3_limits *limits;	/* may be NULL; cancel or cancel_fn aborts */
+	int64_t		expected_size;	/* bytes the object should have; 0: unknown */
+	int			max_parts;		/* 0: S3_WRITER_MAX_PARTS (tests lower it) */
 } s3_writer_options;
 
 /*
@@ -50,6 +66,12 @@ extern bool s3_writer_finish(s3_writer *w, sg_error *err);
 
 /* abort the upload (best effort) and free w; safe after finish too */
 extern void s3_writer_free(s3_writer *w);
+
+/*
+ * The size of part number part_no (1 based) for these options; 0 when the
+ * object cannot have that many parts.  The writer follows it exactly.
+ */
+extern size_t s3_writer_part_size(const s3_writer_options *options, int part_no);
 
 /* bytes written so far, and the sha256 (hex) of all bytes once finished */
 extern int64_t s3_writer_bytes(const s3_writer *w);

@@ -113,11 +113,10 @@ write_chunks(s3_writer *w, const char *data, size_t len, sg_error *err)
  * object, its sha256 and whether it went up in parts (etag "...-N")
  */
 static void
-write_and_check(s3_client *c, const sg_storage *s, const char *key,
-				const char *data, size_t len, size_t part_size,
-				int concurrency, int want_parts)
+write_and_check_with(s3_client *c, const sg_storage *s, const char *key,
+					 const char *data, size_t len, const s3_writer_options *o,
+					 int want_parts)
 {
-	s3_writer_options o = {part_size, concurrency, NULL};
 	s3_meta		meta[] = {{"sgbackup-kind", "writer-test"}};
 	char		want_sha[65];
 	char		suffix[16];
@@ -130,7 +129,7 @@ write_and_check(s3_client *c, const sg_storage *s, const char *key,
 
 	sha256_hex(data, len, want_sha);
 	sg_error_clear(&err);
-	w = s3_writer_open(s, NULL, key, meta, 1, &o, &err);
+	w = s3_writer_open(s, NULL, key, meta, 1, o, &err);
 	ok = w && write_chunks(w, data, len, &err) && s3_writer_finish(w, &err);
 	if (!ok)
 		show(&err);
@@ -159,6 +158,99 @@ write_and_check(s3_client *c, const sg_storage *s, const char *key,
 	UNIT_OK(uploads_under(c, key) == 0, "%s: no upload left", key);
 	s3_object_info_free(&info);
 	sg_buf_free(&out);
+}
+
+static void
+write_and_check(s3_client *c, const sg_storage *s, const char *key,
+				const char *data, size_t len, size_t part_size,
+				int concurrency, int want_parts)
+{
+	s3_writer_options o = {part_size, concurrency, NULL, 0, 0};
+
+	write_and_check_with(c, s, key, data, len, &o, want_parts);
+}
+
+/* the sum of the sizes of parts 1..max_parts */
+static double
+capacity(const s3_writer_options *o)
+{
+	double		total = 0;
+	int			n = o->max_parts ? o->max_parts : S3_WRITER_MAX_PARTS;
+
+	for (int i = 1; i <= n; i++)
+		total += (double) s3_writer_part_size(o, i);
+	return total;
+}
+
+/* how many parts an object of len bytes takes */
+static int
+parts_for(const s3_writer_options *o, double len)
+{
+	double		total = 0;
+	int			n = 0;
+
+	while (total < len && s3_writer_part_size(o, n + 1) > 0)
+		total += (double) s3_writer_part_size(o, ++n);
+	return n;
+}
+
+/* part sizes: S3's 10000 parts reach 5 TiB objects; no memory is spent here */
+static void
+test_part_sizes(void)
+{
+	double		tib = 1024.0 * 1024 * 1024 * 1024;
+	s3_writer_options none = {0};
+	s3_writer_options one_tib = {0, 4, NULL, (int64_t) 1 << 40, 0};
+	s3_writer_options five_tib = {0, 4, NULL, (int64_t) 5 << 40, 0};
+	s3_writer_options eight = {5 * MB, 2, NULL, 0, 8};
+
+	UNIT_OK(s3_writer_part_size(&none, 1) == 16 * MB &&
+			s3_writer_part_size(&none, 5000) == 16 * MB &&
+			s3_writer_part_size(&none, 5001) == 32 * MB &&
+			s3_writer_part_size(&none, 10001) == 0,
+			"unknown size: 16 MiB parts, doubled past part 5000, none past 10000");
+	printf("# unknown size: %d parts hold %.0f GiB; the last part is %zu MiB\n",
+		   S3_WRITER_MAX_PARTS, capacity(&none) / (1024.0 * 1024 * 1024),
+		   s3_writer_part_size(&none, S3_WRITER_MAX_PARTS) / MB);
+	printf("# 1 TiB archive: parts of %zu bytes (%zu MiB) up to part 5000, %zu MiB up to 7500; "
+		   "1 TiB takes %d parts; all 10000 hold %.2f TiB\n",
+		   s3_writer_part_size(&one_tib, 1), s3_writer_part_size(&one_tib, 1) / MB,
+		   s3_writer_part_size(&one_tib, 5001) / MB, parts_for(&one_tib, tib),
+		   capacity(&one_tib) / tib);
+	UNIT_OK(s3_writer_part_size(&one_tib, 1) == 105 * MB,
+			"1 TiB expected: parts of 105 MiB (%zu)", s3_writer_part_size(&one_tib, 1));
+	UNIT_OK(capacity(&one_tib) >= 3 * tib, "1 TiB expected: room for 3 TiB and more");
+	UNIT_OK(capacity(&five_tib) >= 5 * tib, "5 TiB expected: room for S3's largest object");
+	UNIT_OK(s3_writer_part_size(&five_tib, S3_WRITER_MAX_PARTS) == (size_t) 5 * 1024 * MB,
+			"no part is larger than S3's 5 GiB");
+	UNIT_OK(capacity(&eight) == 100.0 * MB, "8 parts from 5 MiB hold 100 MiB (%.0f MiB)",
+			capacity(&eight) / MB);
+}
+
+/* a lowered part limit: the sizes grow so that the object fits, or it fails cleanly */
+static void
+test_part_limit(s3_client *c, const sg_storage *s)
+{
+	size_t		len = 100 * MB;
+	char	   *data = sg_malloc(len + MB);
+	s3_writer_options grow = {5 * MB, 3, NULL, 0, 8};
+	s3_writer_options sized = {5 * MB, 3, NULL, (int64_t) len, 8};
+	s3_writer  *w;
+	sg_error	err;
+	bool		ok;
+
+	fill_random(data, len + MB, 5);
+	write_and_check_with(c, s, "limit/grow", data, len, &grow, 8);
+	write_and_check_with(c, s, "limit/sized", data, len, &sized, 6);
+	sg_error_clear(&err);
+	w = s3_writer_open(s, NULL, "limit/too-big", NULL, 0, &grow, &err);
+	ok = w && write_chunks(w, data, len + MB, &err) && s3_writer_finish(w, &err);
+	UNIT_OK(!ok && strstr(err.msg, "does not fit in 8 parts") != NULL,
+			"past the part limit: a clear error (%s)", err.msg);
+	s3_writer_free(w);
+	UNIT_OK(!exists(c, "limit/too-big") && uploads_under(c, "limit/too-big") == 0,
+			"past the part limit: no object, no upload left");
+	free(data);
 }
 
 static void
@@ -479,7 +571,9 @@ main(void)
 		show(&err);
 		return UNIT_DONE();
 	}
+	test_part_sizes();
 	test_writes(c, &s);
+	test_part_limit(c, &s);
 	test_misuse(&s);
 	test_failures(c, &s);
 	test_free_aborts(c, &s);
