@@ -3,16 +3,27 @@
  */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "sg_buf.h"
 
-static void
-out_of_memory(void)
+static sg_out_of_memory_fn out_of_memory_handler = NULL;
+
+void
+sg_set_out_of_memory_handler(sg_out_of_memory_fn fn)
 {
-	fprintf(stderr, "sgbackup: out of memory\n");
+	out_of_memory_handler = fn;
+}
+
+static void
+out_of_memory(size_t size)
+{
+	if (out_of_memory_handler)
+		out_of_memory_handler(size);
+	fprintf(stderr, "sgbackup: out of memory (%zu bytes)\n", size);
 	abort();
 }
 
@@ -22,17 +33,18 @@ sg_malloc(size_t size)
 	void	   *p = malloc(size ? size : 1);
 
 	if (p == NULL)
-		out_of_memory();
+		out_of_memory(size);
 	return p;
 }
 
 void *
 sg_realloc(void *p, size_t size)
 {
-	p = realloc(p, size ? size : 1);
-	if (p == NULL)
-		out_of_memory();
-	return p;
+	void	   *q = realloc(p, size ? size : 1);
+
+	if (q == NULL)
+		out_of_memory(size);
+	return q;
 }
 
 char *
@@ -44,7 +56,7 @@ sg_strdup(const char *s)
 		return NULL;
 	copy = strdup(s);
 	if (copy == NULL)
-		out_of_memory();
+		out_of_memory(strlen(s) + 1);
 	return copy;
 }
 
@@ -107,10 +119,12 @@ sg_buf_reserve(sg_buf *b, size_t extra)
 	size_t		need = b->len + extra + 1;
 	size_t		cap = b->cap ? b->cap : 64;
 
+	if (extra >= SIZE_MAX - b->len)
+		out_of_memory(SIZE_MAX);
 	if (need <= b->cap)
 		return;
 	while (cap < need)
-		cap *= 2;
+		cap = cap > SIZE_MAX / 2 ? need : cap * 2;
 	b->data = sg_realloc(b->data, cap);
 	b->cap = cap;
 	b->data[b->len] = '\0';

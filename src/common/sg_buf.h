@@ -1,7 +1,9 @@
 /*
  * sg_buf.h - a growable byte buffer (malloc based) for code shared by the
- * server and the sgbackup program.  Out of memory aborts the process, as
- * palloc failure would; data is always NUL-terminated for convenience.
+ * server and the sgbackup program; data is always NUL-terminated for
+ * convenience.  Out of memory calls the handler set with
+ * sg_set_out_of_memory_handler, which must not return (the server's raises
+ * an ERROR); without one, or if it returns, the process aborts.
  */
 #ifndef SG_BUF_H
 #define SG_BUF_H
@@ -14,6 +16,10 @@ typedef struct sg_buf
 	size_t		len;
 	size_t		cap;
 } sg_buf;
+
+/* called with the size that could not be allocated; must not return */
+typedef void (*sg_out_of_memory_fn) (size_t size);
+extern void sg_set_out_of_memory_handler(sg_out_of_memory_fn fn);
 
 extern void sg_buf_init(sg_buf *b);
 extern void sg_buf_free(sg_buf *b);
