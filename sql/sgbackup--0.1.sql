@@ -3,6 +3,14 @@
 
 -- Like pg_cron: the functions live in pg_catalog so that they can be called
 -- unqualified; tables and views live in the schema sgbackup.
+--
+-- Who may do what (nothing is executable by PUBLIC):
+--   superusers                 everything; only they apply configuration
+--   sgbackup_operator members  start, delete and retain backups; read the views
+--   pg_monitor members         read the views (they show bucket, prefix,
+--                              endpoint and failure texts, like pg_stat_archiver
+--                              and the settings pg_monitor already reads)
+-- The C functions check the same rules, so a stray GRANT cannot widen them.
 CREATE SCHEMA sgbackup;
 GRANT USAGE ON SCHEMA sgbackup TO PUBLIC;
 
@@ -14,20 +22,42 @@ BEGIN
 END
 $$;
 
--- SGObjectStorage specs applied with sgbackup_apply(), by metadata.name.
--- They hold secret key selectors (names of files), never secret values.
+-- The configuration applied with sgbackup_apply(): SGObjectStorage specs by
+-- metadata.name, and the backups section of the SGCluster.  These tables
+-- are the source of truth and what SELECT shows is what is in force: the
+-- archiver (which has no database connection) reads copies in
+-- $PGDATA/sgbackup/ that are written when the applying transaction commits.
+-- The specs hold secret key selectors (names of files), never secret values.
 CREATE TABLE sgbackup.object_storage (
 	name text PRIMARY KEY,
 	spec text NOT NULL,
 	applied_at timestamptz NOT NULL DEFAULT now()
 );
-REVOKE ALL ON sgbackup.object_storage FROM PUBLIC;
+CREATE TABLE sgbackup.cluster_backups (
+	spec text NOT NULL,
+	applied_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE UNIQUE INDEX cluster_backups_one_row ON sgbackup.cluster_backups ((true));
+REVOKE ALL ON sgbackup.object_storage, sgbackup.cluster_backups FROM PUBLIC;
+
+-- any change to them (sgbackup_apply, or a superuser's DELETE) rewrites the
+-- files at commit, checked first
+CREATE FUNCTION sgbackup.config_changed() RETURNS trigger
+AS 'MODULE_PATHNAME', 'sgbackup_config_changed'
+LANGUAGE C;
+REVOKE ALL ON FUNCTION sgbackup.config_changed() FROM PUBLIC;
+CREATE TRIGGER config_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
+	ON sgbackup.object_storage FOR EACH STATEMENT EXECUTE FUNCTION sgbackup.config_changed();
+CREATE TRIGGER config_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
+	ON sgbackup.cluster_backups FOR EACH STATEMENT EXECUTE FUNCTION sgbackup.config_changed();
 
 CREATE FUNCTION pg_catalog.sgbackup_apply(manifest text)
 RETURNS text
 AS 'MODULE_PATHNAME', 'sgbackup_apply'
 LANGUAGE C STRICT VOLATILE;
 REVOKE ALL ON FUNCTION pg_catalog.sgbackup_apply(text) FROM PUBLIC;
+-- only superusers may apply (checked in C); operators may call it so that
+-- the refusal tells them why
 GRANT EXECUTE ON FUNCTION pg_catalog.sgbackup_apply(text) TO sgbackup_operator;
 
 CREATE FUNCTION sgbackup.archiver_status(
@@ -95,3 +125,19 @@ LANGUAGE C STRICT VOLATILE;
 -- every backup in object storage, oldest first (by start LSN, then time)
 CREATE VIEW sgbackup.backups AS
 	SELECT * FROM sgbackup.backups_list();
+
+-- the views: superusers, pg_monitor and sgbackup_operator
+DO $$
+DECLARE
+	f text;
+BEGIN
+	FOREACH f IN ARRAY ARRAY['sgbackup.archiver_status()', 'sgbackup.backups_list()'] LOOP
+		EXECUTE format('REVOKE ALL ON FUNCTION %s FROM PUBLIC', f);
+		EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO pg_monitor, sgbackup_operator', f);
+	END LOOP;
+	FOREACH f IN ARRAY ARRAY['sgbackup.archiver', 'sgbackup.backups'] LOOP
+		EXECUTE format('REVOKE ALL ON %s FROM PUBLIC', f);
+		EXECUTE format('GRANT SELECT ON %s TO pg_monitor, sgbackup_operator', f);
+	END LOOP;
+END
+$$;

@@ -23,6 +23,7 @@
 #include "postmaster/pgarch.h"
 #endif
 
+#include "applied.h"
 #include "archiver_state.h"
 #include "settings.h"
 #include "upload_pool.h"
@@ -50,6 +51,21 @@ shutting_down(void)
 	return shutdown_started || ShutdownRequestPending || !PostmasterIsAlive();
 }
 
+/*
+ * Polled while an upload runs: shutdown, or a configuration applied with
+ * sgbackup_apply that committed meanwhile (a reload of the settings is
+ * taken by the archiver between files, before it hands us the next one).
+ */
+static pool_check
+check_while_waiting(void)
+{
+	if (shutting_down())
+		return POOL_SHUTDOWN;
+	if (sgb_applied_changed())
+		return POOL_RECONFIGURE;
+	return POOL_GO_ON;
+}
+
 static void
 on_archiver_exit(int code, Datum arg)
 {
@@ -74,6 +90,8 @@ configure(sg_error *err)
 	sg_options	o;
 	bool		ok;
 
+	/* what is loaded now is what a later change is compared with */
+	(void) sgb_applied_changed();
 	sg_options_init(&o);
 	ok = sgb_load_options(&o, err) && upload_pool_configure(&o, err);
 	sg_options_free(&o);
@@ -99,16 +117,21 @@ archive_file_internal(const char *file, const char *path)
 {
 	sg_error	err;
 	wal_push_result result = {0};
+	pool_outcome outcome;
 
-	sg_error_clear(&err);
-	if (!configure(&err))
+	do
 	{
-		sgb_report(WARNING, &err);
-		report_failure(file, &err);
-		return false;
-	}
-	upload_pool_look_ahead(file);
-	if (!upload_pool_archive(file, path, shutting_down, &result, &err))
+		sg_error_clear(&err);
+		if (!configure(&err))
+		{
+			sgb_report(WARNING, &err);
+			report_failure(file, &err);
+			return false;
+		}
+		upload_pool_look_ahead(file);
+		outcome = upload_pool_archive(file, path, check_while_waiting, &result, &err);
+	} while (outcome == POOL_AGAIN);
+	if (outcome != POOL_STORED)
 	{
 		ereport(WARNING,
 				(errmsg("could not archive \"%s\": %s", file, err.msg),

@@ -17,6 +17,7 @@
 #include "utils/timestamp.h"
 
 #include "archiver_state.h"
+#include "privileges.h"
 
 typedef struct ArchiverState
 {
@@ -143,6 +144,7 @@ sgbackup_archiver_status(PG_FUNCTION_ARGS)
 	bool		nulls[11] = {0};
 	ArchiverState copy;
 
+	sgb_require_read_privilege("sgbackup.archiver");
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
 	if (state == NULL)

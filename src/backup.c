@@ -16,9 +16,11 @@
 #include "fmgr.h"
 #include "libpq-fe.h"
 #include "miscadmin.h"
+#include "pgstat.h"
 #include "postmaster/bgworker.h"
 #include "postmaster/postmaster.h"
 #include "storage/ipc.h"
+#include "storage/latch.h"
 #include "storage/lwlock.h"
 #include "storage/shmem.h"
 #include "tcop/tcopprot.h"
@@ -28,6 +30,7 @@
 
 #include "backup.h"
 #include "backup_json.h"
+#include "privileges.h"
 #include "settings.h"
 
 #define NAME_LEN 40
@@ -39,12 +42,20 @@ typedef enum backup_outcome
 	OUTCOME_FAILED
 } backup_outcome;
 
+/*
+ * The one backup that may run at a time.  sgbackup_start() claims the slot
+ * for its worker's backup; the base backup target (in the walsender that
+ * streams it) takes that claim over, or claims the slot itself when a
+ * client such as pg_basebackup --target=sgbackup:NAME started the backup.
+ */
 typedef struct BackupState
 {
 	LWLock	   *lock;
 	bool		running;
 	char		name[NAME_LEN];
-	pid_t		worker_pid;
+	pid_t		worker_pid;		/* sgbackup's backup worker, or 0 */
+	pid_t		target_pid;		/* the walsender streaming it, or 0 */
+	bool		claimed_by_target;	/* no worker: the target ends the claim */
 	char		note[1024];		/* what the running backup waits for */
 	char		last_name[NAME_LEN];
 	backup_outcome last_outcome;
@@ -164,6 +175,8 @@ claim_slot(const char *name)
 	}
 	state->running = true;
 	state->worker_pid = 0;
+	state->target_pid = 0;
+	state->claimed_by_target = false;
 	state->note[0] = '\0';
 	strlcpy(state->name, name, sizeof(state->name));
 	LWLockRelease(state->lock);
@@ -174,7 +187,11 @@ finish_slot(const char *name, backup_outcome outcome, const char *error)
 {
 	LWLockAcquire(state->lock, LW_EXCLUSIVE);
 	if (strcmp(state->name, name) == 0)
+	{
 		state->running = false;
+		state->target_pid = 0;
+		state->claimed_by_target = false;
+	}
 	strlcpy(state->last_name, name, sizeof(state->last_name));
 	state->last_outcome = outcome;
 	strlcpy(state->last_error, error ? error : "", sizeof(state->last_error));
@@ -206,23 +223,18 @@ launch_worker(const worker_args *args)
 }
 
 char *
-sgb_backup_start(bool fast, bool permanent, bool wait)
+sgb_backup_launch(bool fast, bool permanent, BackgroundWorkerHandle **handle)
 {
 	worker_args args = {0};
-	BackgroundWorkerHandle *handle;
 
-	if (!sgb_may_take_backups())
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("permission denied to start a backup"),
-				 errdetail("Only superusers and members of sgbackup_operator may start backups.")));
+	sgb_require_backup_privilege("start a backup");
 	make_name(args.name, sizeof(args.name));
 	args.fast = fast;
 	args.permanent = permanent;
 	strlcpy(args.user, GetUserNameFromId(BOOTSTRAP_SUPERUSERID, false), sizeof(args.user));
 	claim_slot(args.name);
-	handle = launch_worker(&args);
-	if (handle == NULL)
+	*handle = launch_worker(&args);
+	if (*handle == NULL)
 	{
 		finish_slot(args.name, OUTCOME_FAILED, "could not start the backup worker");
 		ereport(ERROR,
@@ -230,27 +242,40 @@ sgb_backup_start(bool fast, bool permanent, bool wait)
 				 errmsg("could not start the backup worker"),
 				 errhint("Raise max_worker_processes.")));
 	}
-	if (wait)
-	{
-		WaitForBackgroundWorkerShutdown(handle);
-		LWLockAcquire(state->lock, LW_SHARED);
-		if (strcmp(state->last_name, args.name) != 0 ||
-			state->last_outcome != OUTCOME_COMPLETED)
-		{
-			char		error[1024];
-
-			strlcpy(error, state->last_outcome == OUTCOME_FAILED ? state->last_error :
-					"the backup worker exited without finishing", sizeof(error));
-			LWLockRelease(state->lock);
-			finish_slot(args.name, OUTCOME_FAILED, error);
-			ereport(ERROR,
-					(errcode(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION),
-					 errmsg("backup \"%s\" failed", args.name),
-					 errdetail("%s", error)));
-		}
-		LWLockRelease(state->lock);
-	}
 	return pstrdup(args.name);
+}
+
+void
+sgb_backup_wait(const char *name, BackgroundWorkerHandle *handle)
+{
+	char		error[1024];
+	bool		completed;
+
+	WaitForBackgroundWorkerShutdown(handle);
+	LWLockAcquire(state->lock, LW_SHARED);
+	completed = strcmp(state->last_name, name) == 0 &&
+		state->last_outcome == OUTCOME_COMPLETED;
+	strlcpy(error, state->last_outcome == OUTCOME_FAILED ? state->last_error :
+			"the backup worker exited without finishing", sizeof(error));
+	LWLockRelease(state->lock);
+	if (completed)
+		return;
+	finish_slot(name, OUTCOME_FAILED, error);
+	ereport(ERROR,
+			(errcode(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION),
+			 errmsg("backup \"%s\" failed", name),
+			 errdetail("%s", error)));
+}
+
+char *
+sgb_backup_start(bool fast, bool permanent, bool wait)
+{
+	BackgroundWorkerHandle *handle;
+	char	   *name = sgb_backup_launch(fast, permanent, &handle);
+
+	if (wait)
+		sgb_backup_wait(name, handle);
+	return name;
 }
 
 Datum
@@ -317,6 +342,61 @@ base_backup_command(const worker_args *args, const sg_options *o)
 	return cmd.data;
 }
 
+/* the replication connection, so that an exit can cancel the walsender's backup */
+static PGconn *base_conn = NULL;
+
+/* wait until the connection has input; honours cancel, terminate and shutdown */
+static bool
+wait_for_input(PGconn *conn)
+{
+	(void) WaitLatchOrSocket(MyLatch,
+							 WL_LATCH_SET | WL_SOCKET_READABLE | WL_EXIT_ON_PM_DEATH,
+							 PQsocket(conn), -1L, PG_WAIT_EXTENSION);
+	ResetLatch(MyLatch);
+	CHECK_FOR_INTERRUPTS();
+	return PQconsumeInput(conn) != 0;
+}
+
+/* the next result, waiting without blocking interrupts; NULL at the end */
+static PGresult *
+next_result(PGconn *conn, char **error)
+{
+	while (PQisBusy(conn))
+	{
+		if (!wait_for_input(conn))
+		{
+			if (*error == NULL)
+				*error = pstrdup(PQerrorMessage(conn));
+			return NULL;
+		}
+	}
+	return PQgetResult(conn);
+}
+
+/* drain the COPY stream (progress messages) */
+static void
+drain_copy(PGconn *conn, char **error)
+{
+	for (;;)
+	{
+		char	   *buf;
+		int			n = PQgetCopyData(conn, &buf, 1);
+
+		if (n > 0)
+			PQfreemem(buf);
+		else if (n == 0)
+		{
+			if (wait_for_input(conn))
+				continue;
+			n = -2;
+		}
+		if (n == -2 && *error == NULL)
+			*error = pstrdup(PQerrorMessage(conn));
+		if (n < 0)
+			return;
+	}
+}
+
 /* run the command, draining the COPY stream; NULL or the error text */
 static char *
 run_base_backup(PGconn *conn, const char *command)
@@ -326,25 +406,33 @@ run_base_backup(PGconn *conn, const char *command)
 
 	if (!PQsendQuery(conn, command))
 		return pstrdup(PQerrorMessage(conn));
-	while ((res = PQgetResult(conn)) != NULL)
+	base_conn = conn;
+	while ((res = next_result(conn, &error)) != NULL)
 	{
 		ExecStatusType st = PQresultStatus(res);
 
 		if (st == PGRES_COPY_OUT)
-		{
-			char	   *buf;
-			int			n;
-
-			while ((n = PQgetCopyData(conn, &buf, 0)) > 0)
-				PQfreemem(buf);
-			if (n == -2 && error == NULL)
-				error = pstrdup(PQerrorMessage(conn));
-		}
+			drain_copy(conn, &error);
 		else if (st == PGRES_FATAL_ERROR && error == NULL)
 			error = pstrdup(PQresultErrorMessage(res));
 		PQclear(res);
 	}
+	base_conn = NULL;
 	return error;
+}
+
+/* ask the walsender to stop the backup we are leaving (signal-safe libpq call) */
+static void
+cancel_walsender(void)
+{
+	PGcancel   *cancel;
+	char		errbuf[256];
+
+	if (base_conn == NULL || (cancel = PQgetCancel(base_conn)) == NULL)
+		return;
+	(void) PQcancel(cancel, errbuf, sizeof(errbuf));
+	PQfreeCancel(cancel);
+	base_conn = NULL;
 }
 
 /* a worker that exits early (SIGTERM, FATAL) must not leave the slot taken */
@@ -353,6 +441,7 @@ release_on_exit(int code, Datum arg)
 {
 	bool		ours;
 
+	cancel_walsender();
 	LWLockAcquire(state->lock, LW_SHARED);
 	ours = state->running && strcmp(state->name, worker_name) == 0;
 	LWLockRelease(state->lock);
@@ -410,4 +499,94 @@ sgb_backup_worker_main(Datum arg)
 		finish_slot(args.name, OUTCOME_COMPLETED, NULL);
 	}
 	proc_exit(0);
+}
+
+/* --- the base backup target's side of the slot ------------------------------ */
+
+/* the target's claim ends on any exit, FATAL included */
+static char target_name[NAME_LEN];
+
+static void
+release_target_on_exit(int code, Datum arg)
+{
+	if (target_name[0])
+		sgb_backup_target_release(target_name, false, "the walsender exited");
+}
+
+void
+sgb_backup_target_prepare(void)
+{
+	static bool registered = false;
+
+	/* before the server's own exit callbacks of the backup, which are LIFO */
+	if (!registered)
+		before_shmem_exit(release_target_on_exit, (Datum) 0);
+	registered = true;
+}
+
+void
+sgb_backup_target_claim(const char *name)
+{
+	char		running[NAME_LEN] = "";
+
+	if (state == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("sgbackup is not in shared_preload_libraries"),
+				 errhint("Add sgbackup to shared_preload_libraries and restart the server.")));
+	LWLockAcquire(state->lock, LW_EXCLUSIVE);
+	if (state->running && strcmp(state->name, name) == 0 && state->target_pid == 0 &&
+		!state->claimed_by_target)
+		state->target_pid = MyProcPid;	/* sgbackup_start's backup */
+	else if (!state->running)
+	{
+		state->running = true;
+		state->worker_pid = 0;
+		state->target_pid = MyProcPid;
+		state->claimed_by_target = true;
+		state->note[0] = '\0';
+		strlcpy(state->name, name, sizeof(state->name));
+	}
+	else
+		strlcpy(running, state->name, sizeof(running));
+	LWLockRelease(state->lock);
+	if (running[0])
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_IN_USE),
+				 errmsg("a backup is already running: \"%s\"", running),
+				 errdetail("sgbackup takes one base backup at a time."),
+				 errhint("Wait for it to finish; sgbackup.backups shows its progress.")));
+	strlcpy(target_name, name, sizeof(target_name));
+}
+
+void
+sgb_backup_target_release(const char *name, bool completed, const char *error)
+{
+	bool		ours_alone = false;
+
+	if (state == NULL || target_name[0] == '\0')
+		return;
+	target_name[0] = '\0';
+	LWLockAcquire(state->lock, LW_EXCLUSIVE);
+	if (state->running && strcmp(state->name, name) == 0 &&
+		state->target_pid == MyProcPid)
+	{
+		state->target_pid = 0;
+		ours_alone = state->claimed_by_target;
+	}
+	LWLockRelease(state->lock);
+	/* a worker's backup is ended by the worker, which knows how it went */
+	if (ours_alone)
+		finish_slot(name, completed ? OUTCOME_COMPLETED : OUTCOME_FAILED, error);
+}
+
+void
+sgb_backup_set_note(const char *name, const char *note)
+{
+	if (state == NULL)
+		return;
+	LWLockAcquire(state->lock, LW_EXCLUSIVE);
+	if (state->running && strcmp(state->name, name) == 0)
+		strlcpy(state->note, note ? note : "", sizeof(state->note));
+	LWLockRelease(state->lock);
 }

@@ -10,7 +10,6 @@
 #include "catalog/pg_control.h"
 #include "common/controldata_utils.h"
 #include "miscadmin.h"
-#include "utils/acl.h"
 
 #include "backup_json.h"
 #include "sg_buf.h"
@@ -140,11 +139,3 @@ sgb_backup_name_ok(const char *name, size_t len)
 	return true;
 }
 
-bool
-sgb_may_take_backups(void)
-{
-	Oid			operator_role = get_role_oid("sgbackup_operator", true);
-
-	return superuser() ||
-		(OidIsValid(operator_role) && has_privs_of_role(GetUserId(), operator_role));
-}

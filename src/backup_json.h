@@ -1,7 +1,7 @@
 /*
  * backup_json.h - server-side pieces of a backup's metadata: the
  * pg_controldata fields, the object storage used (without secrets), and
- * the checks shared by the SQL functions and the base backup target.
+ * the check of backup names shared by the SQL functions and the target.
  */
 #ifndef SGBACKUP_BACKUP_JSON_H
 #define SGBACKUP_BACKUP_JSON_H
@@ -17,8 +17,5 @@ extern char *sgb_storage_json(const sg_storage *s);
 
 /* letters, digits, '-', '_', '.'; 1 to 200 characters */
 extern bool sgb_backup_name_ok(const char *name, size_t len);
-
-/* superuser or member of sgbackup_operator */
-extern bool sgb_may_take_backups(void);
 
 #endif							/* SGBACKUP_BACKUP_JSON_H */

@@ -1,13 +1,18 @@
 /*
  * bb_target.c - the "sgbackup" base backup target (see bb_target.h).
  *
- * Runs in the walsender that executes BASE_BACKUP.  Each archive the
- * server produces (base.tar.zst, <oid>.tar.zst) streams into an s3_writer,
- * whose threads upload parts while the server reads the next files.  The
- * manifest follows, and metadata.json is written last, after the server has
- * waited for the backup's last WAL segment to be archived.  Any failure
- * aborts the uploads and records failed.json; a backup without
- * metadata.json is never listed as completed.
+ * Runs in the walsender that executes BASE_BACKUP.  The target claims the
+ * one-backup-at-a-time slot itself (backup.h), whoever started the backup.
+ * Each archive the server produces (base.tar.zst, <oid>.tar.zst) streams
+ * into an s3_writer, whose threads upload parts while the server reads the
+ * next files; parts are sized from the server's estimate of the backup's
+ * size.  The manifest follows, and metadata.json is written last, once the
+ * server has waited for the backup's last WAL segment to be archived and
+ * every segment it needs is confirmed stored with it (backup_wal.h).  Any
+ * failure aborts the uploads and records failed.json; a backup without
+ * metadata.json is never listed as completed.  Every S3 request stops when
+ * the walsender is cancelled or terminated, and on any exit of the process
+ * (FATAL included) the upload threads are stopped and joined.
  */
 #include "postgres.h"
 
@@ -19,17 +24,20 @@
 #include "catalog/pg_control.h"
 #include "common/controldata_utils.h"
 #include "miscadmin.h"
+#include "storage/ipc.h"
 #include "utils/acl.h"
 #include "utils/guc.h"
+#include "utils/memutils.h"
 
+#include "backup.h"
 #include "backup_catalog.h"
 #include "backup_json.h"
+#include "backup_wal.h"
 #include "bb_sink.h"
 #include "bb_target.h"
+#include "privileges.h"
 #include "s3_writer.h"
 #include "settings.h"
-
-#define SGB_OPERATOR_ROLE "sgbackup_operator"
 
 typedef struct backup_sink
 {
@@ -37,16 +45,40 @@ typedef struct backup_sink
 	char	   *name;
 	bool		permanent;
 	sg_options	options;
+	s3_limits	limits;			/* stop when cancelled or terminated */
 	s3_client  *client;			/* for the small .json objects */
 	s3_writer  *writer;			/* the archive or manifest being written */
 	backup_info info;
+	bool		claimed;		/* holds the one-backup slot */
 	bool		done;
+	char		error[1024];	/* our own error, for failed.json */
 } backup_sink;
 
+/* the sink of this process's running backup, for the exit callback */
+static backup_sink *current_sink = NULL;
+
 static void
-raise_error(const sg_error *err)
+raise_error(backup_sink *s, const sg_error *err)
 {
+	snprintf(s->error, sizeof(s->error), "%s%s%s", err->msg,
+			 err->detail[0] ? ": " : "", err->detail);
 	sgb_report(ERROR, err);
+}
+
+/*
+ * A FATAL exit (terminate, fast shutdown) skips the sink's cleanup: stop
+ * and join the upload threads and abort the upload here, so that no thread
+ * outlives the walsender and no upload is left behind.
+ */
+static void
+stop_uploads_on_exit(int code, Datum arg)
+{
+	if (current_sink && current_sink->writer)
+	{
+		s3_writer_free(current_sink->writer);
+		current_sink->writer = NULL;
+	}
+	current_sink = NULL;
 }
 
 static int64
@@ -80,10 +112,15 @@ open_writer(backup_sink *s, const char *object)
 	sg_error_clear(&err);
 	snprintf(key, sizeof(key), "backups/%s/%s", s->name, object);
 	wo.concurrency = s->options.upload_concurrency;
+	wo.limits = &s->limits;
+	wo.max_parts = sgb_max_upload_parts;
+	/* the whole backup's estimate: an archive is never larger */
+	if (s->base.bbs_state->bytes_total_is_valid)
+		wo.expected_size = (int64) s->base.bbs_state->bytes_total;
 	s->writer = s3_writer_open(&s->options.storage, s->options.secrets_directory,
 							   key, NULL, 0, &wo, &err);
 	if (s->writer == NULL)
-		raise_error(&err);
+		raise_error(s, &err);
 }
 
 static int64
@@ -98,7 +135,7 @@ close_writer(backup_sink *s)
 	s3_writer_free(s->writer);
 	s->writer = NULL;
 	if (!ok)
-		raise_error(&err);
+		raise_error(s, &err);
 	return bytes;
 }
 
@@ -109,7 +146,7 @@ write_to(backup_sink *s, size_t len)
 
 	sg_error_clear(&err);
 	if (!s3_writer_write(s->writer, s->base.bbs_buffer, len, &err))
-		raise_error(&err);
+		raise_error(s, &err);
 }
 
 static void
@@ -119,12 +156,14 @@ put_json(backup_sink *s, const char *object)
 
 	sg_error_clear(&err);
 	if (!backup_catalog_put(s->client, &s->info, object, &err))
-		raise_error(&err);
+		raise_error(s, &err);
 }
 
 /*
- * One backup runs at a time, so multipart uploads under backups/ at its
- * start were left by a backup whose process died: abort them.
+ * One backup runs at a time (this one holds the slot), so multipart uploads
+ * under backups/ at its start were left by a backup whose process died:
+ * abort them.  Refused (the StackGres guide's policy does not grant it),
+ * that is a warning: a lifecycle rule can clean up instead.
  */
 static void
 abort_stale_uploads(backup_sink *s)
@@ -134,8 +173,10 @@ abort_stale_uploads(backup_sink *s)
 
 	sg_error_clear(&err);
 	if (!s3_abort_stale_uploads(s->client, "backups/", &aborted, &err))
-		ereport(WARNING,
-				(errmsg("could not abort unfinished uploads of earlier backups: %s", err.msg)));
+	{
+		CHECK_FOR_INTERRUPTS();
+		sgb_report(WARNING, &err);
+	}
 	else if (aborted > 0)
 		ereport(LOG,
 				(errmsg("aborted %d unfinished uploads left by an earlier backup", aborted)));
@@ -149,13 +190,17 @@ sink_begin_backup(bbsink *sink)
 	sg_error	err;
 
 	bbsink_forward_begin_backup(sink);
+	sgb_backup_target_claim(s->name);
+	s->claimed = true;
+	current_sink = s;
 	sg_error_clear(&err);
+	s->limits = sgb_backend_limits();
 	if (!sgb_load_options(&s->options, &err) || !s3_global_init(&err))
-		raise_error(&err);
+		raise_error(s, &err);
 	s->client = s3_client_new(&s->options.storage, s->options.secrets_directory,
-							  NULL, &err);
+							  &s->limits, &err);
 	if (s->client == NULL)
-		raise_error(&err);
+		raise_error(s, &err);
 	abort_stale_uploads(s);
 	s->info.name = sg_strdup(s->name);
 	s->info.status = BACKUP_RUNNING;
@@ -221,13 +266,33 @@ sink_end_manifest(bbsink *sink)
 	bbsink_forward_end_manifest(sink);
 }
 
-/* the server has waited for the last WAL segment: the backup is whole */
+/*
+ * The server has waited for the last WAL segment to be archived: once every
+ * segment the backup needs is confirmed in its own storage, it is whole.
+ */
 static void
 sink_end_backup(bbsink *sink, XLogRecPtr endptr, TimeLineID endtli)
 {
 	backup_sink *s = (backup_sink *) sink;
 	backup_info *b = &s->info;
 
+	PG_TRY();
+	{
+		sgb_backup_check_wal(s->client, s->name, b->start_lsn, b->timeline,
+							 endptr, endtli);
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+		MemoryContext context = MemoryContextSwitchTo(TopMemoryContext);
+
+		edata = CopyErrorData();
+		MemoryContextSwitchTo(context);
+		snprintf(s->error, sizeof(s->error), "%s", edata->message);
+		FreeErrorData(edata);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
 	b->stop_lsn = endptr;
 	wal_name(b->stop_wal, endptr, endtli, true);
 	b->size_bytes = sink->bbs_state->bytes_done;
@@ -254,7 +319,8 @@ sink_cleanup(bbsink *sink)
 	{
 		s->info.status = BACKUP_FAILED;
 		s->info.finished_at = now_usec();
-		s->info.error = sg_strdup("the base backup was aborted by an error; see the server log");
+		s->info.error = sg_strdup(s->error[0] ? s->error :
+								  "the base backup was aborted by an error; see the server log");
 		sg_error_clear(&err);
 		if (!backup_catalog_put(s->client, &s->info, "failed.json", &err))
 			ereport(WARNING,
@@ -264,6 +330,11 @@ sink_cleanup(bbsink *sink)
 	if (s->client)
 		s3_client_free(s->client);
 	s->client = NULL;
+	if (s->claimed)
+		sgb_backup_target_release(s->name, s->done, s->done ? NULL :
+								  (s->error[0] ? s->error : "the base backup was aborted by an error"));
+	s->claimed = false;
+	current_sink = NULL;
 	backup_info_free(&s->info);
 	sg_options_free(&s->options);
 	bbsink_forward_cleanup(sink);
@@ -325,6 +396,13 @@ get_sink(bbsink *next, void *detail_arg)
 	char	   *detail = detail_arg;
 	char	   *colon = strchr(detail, ':');
 
+	static bool registered = false;
+
+	/* before the backup starts: exit callbacks are LIFO */
+	if (!registered)
+		before_shmem_exit(stop_uploads_on_exit, (Datum) 0);
+	registered = true;
+	sgb_backup_target_prepare();
 	*((const bbsink_ops **) &s->base.bbs_ops) = &sink_ops;
 	s->base.bbs_next = next;
 	s->permanent = colon != NULL;

@@ -15,6 +15,7 @@
 #include "backup.h"
 #include "backup_catalog.h"
 #include "backup_json.h"
+#include "privileges.h"
 #include "retention.h"
 #include "settings.h"
 
@@ -30,12 +31,13 @@ sgb_connect(sg_options *o)
 {
 	sg_error	err;
 	s3_client  *c;
+	s3_limits	limits = sgb_backend_limits();
 
 	sg_error_clear(&err);
 	sg_options_init(o);
 	if (!sgb_load_options(o, &err) || !s3_global_init(&err))
 		sgb_report(ERROR, &err);
-	c = s3_client_new(&o->storage, o->secrets_directory, NULL, &err);
+	c = s3_client_new(&o->storage, o->secrets_directory, &limits, &err);
 	if (c == NULL)
 		sgb_report(ERROR, &err);
 	return c;
@@ -127,6 +129,7 @@ sgbackup_backups(PG_FUNCTION_ARGS)
 	sg_error	err;
 	bool		ok;
 
+	sgb_require_read_privilege("sgbackup.backups");
 	InitMaterializedSRF(fcinfo, 0);
 	c = sgb_connect(&o);
 	sg_error_clear(&err);
@@ -141,16 +144,6 @@ sgbackup_backups(PG_FUNCTION_ARGS)
 	return (Datum) 0;
 }
 
-static void
-check_privilege(const char *what)
-{
-	if (!sgb_may_take_backups())
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("permission denied to %s", what),
-				 errdetail("Only superusers and members of sgbackup_operator may change backups.")));
-}
-
 Datum
 sgbackup_apply_retention(PG_FUNCTION_ARGS)
 {
@@ -161,7 +154,7 @@ sgbackup_apply_retention(PG_FUNCTION_ARGS)
 	sg_error	err;
 	bool		ok;
 
-	check_privilege("apply retention");
+	sgb_require_backup_privilege("apply retention");
 	InitMaterializedSRF(fcinfo, 0);
 	c = sgb_connect(&o);
 	sg_error_clear(&err);
@@ -193,7 +186,7 @@ sgbackup_delete(PG_FUNCTION_ARGS)
 	sg_error	err;
 	bool		ok;
 
-	check_privilege("delete a backup");
+	sgb_require_backup_privilege("delete a backup");
 	if (sgb_backup_is_running(NULL, name))
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_IN_USE),

@@ -8,13 +8,16 @@
  */
 #include "postgres.h"
 
+#include "miscadmin.h"
 #include "utils/guc.h"
 
 #include "applied.h"
 #include "cron.h"
+#include "s3_writer.h"
 #include "settings.h"
 
 char	   *sgb_database = NULL;
+int			sgb_max_upload_parts = S3_WRITER_MAX_PARTS;
 static char *s3_bucket = NULL;
 static char *s3_region = NULL;
 static char *s3_endpoint = NULL;
@@ -180,6 +183,12 @@ sgb_define_settings(void)
 	define_string("sgbackup.cron_schedule",
 				  "Five-field cron schedule (UTC) of base backups; empty: none.",
 				  &cron_schedule, check_cron);
+	DefineCustomIntVariable("sgbackup.max_upload_parts",
+							"Most parts of one multipart upload of a backup archive.",
+							"S3 allows 10000; lower it only to test how parts are sized.",
+							&sgb_max_upload_parts, S3_WRITER_MAX_PARTS, 2,
+							S3_WRITER_MAX_PARTS, PGC_SIGHUP, GUC_NOT_IN_SAMPLE,
+							NULL, NULL, NULL);
 	DefineCustomIntVariable("sgbackup.retention",
 							"Number of managed base backups to keep.",
 							NULL, &retention, SG_DEFAULT_RETENTION, 1, 10000,
@@ -265,9 +274,27 @@ errcode_for(const sg_error *err)
 	}
 }
 
+/* cancel_fn of sgb_backend_limits: only reads the flags signal handlers set */
+static bool
+interrupted(void *arg)
+{
+	return QueryCancelPending || ProcDiePending;
+}
+
+s3_limits
+sgb_backend_limits(void)
+{
+	s3_limits	limits = {0};
+
+	limits.cancel_fn = interrupted;
+	return limits;
+}
+
 void
 sgb_report(int elevel, const sg_error *err)
 {
+	if (elevel >= ERROR)
+		CHECK_FOR_INTERRUPTS();
 	ereport(elevel,
 			(errcode(errcode_for(err)),
 			 errmsg("%s", err->msg),

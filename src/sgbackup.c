@@ -7,20 +7,40 @@
  */
 #include "postgres.h"
 
+#include <pthread.h>
+
 #include "fmgr.h"
 #include "miscadmin.h"
 
+#include "applied.h"
 #include "archiver_state.h"
 #include "backup.h"
 #include "bb_target.h"
 #include "scheduler.h"
 #include "settings.h"
+#include "sg_buf.h"
 
 PG_MODULE_MAGIC;
 
 void		_PG_init(void);
 
 static shmem_request_hook_type prev_shmem_request_hook = NULL;
+static pthread_t main_thread;
+
+/*
+ * Out of memory in src/common code: an ERROR in the process's own thread,
+ * as palloc's failure would be.  The upload threads allocate only bounded
+ * buffers; there, with no way to raise an ERROR, the process aborts.
+ */
+static void
+out_of_memory(size_t size)
+{
+	if (pthread_equal(pthread_self(), main_thread))
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("out of memory"),
+				 errdetail("Failed on request of size %zu in sgbackup.", size)));
+}
 
 static void
 shmem_request(void)
@@ -34,7 +54,10 @@ shmem_request(void)
 void
 _PG_init(void)
 {
+	main_thread = pthread_self();
+	sg_set_out_of_memory_handler(out_of_memory);
 	sgb_define_settings();
+	sgb_applied_init();
 	if (!process_shared_preload_libraries_in_progress)
 		return;
 	prev_shmem_request_hook = shmem_request_hook;

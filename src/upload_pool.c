@@ -8,6 +8,11 @@
  * to the archiver only for the file it asked for, and a file is never read
  * after its job reported success, because the archiver may recycle it as
  * soon as we return true.
+ *
+ * Each configuration (storage, credentials, compression) has a generation
+ * number.  A job records the generation it ran under; a result of an
+ * earlier generation is never reported as archived, so from the moment a
+ * new configuration is in force every file marked done is in its storage.
  */
 #include "postgres.h"
 
@@ -139,6 +144,8 @@ run_job(worker *w, upload_job *job)
 	sg_error_clear(&err);
 	strlcpy(name, job->name, sizeof(name));
 	strlcpy(path, job->path, sizeof(path));
+	/* a job queued under an earlier configuration runs under the current one */
+	job->generation = pool.generation;
 	ok = prepare_client(w, job->generation, &err);
 	if (ok)
 	{
@@ -418,31 +425,36 @@ wait_100ms(void)
 	pthread_cond_timedwait(&pool.done, &pool.lock, &deadline);
 }
 
-/* wait for job; lock held.  False when shutdown cut the wait short. */
-static bool
-wait_for(upload_job *job, bool (*shutdown_check) (void))
+/*
+ * Wait for job; lock held.  POOL_GO_ON when it is done, POOL_SHUTDOWN when
+ * shutdown cut the wait short, POOL_RECONFIGURE when check asked for it.
+ */
+static pool_check
+wait_for(upload_job *job, pool_check (*check) (void))
 {
 	int			waited_after_shutdown = 0;
 
 	while (job->state != JOB_DONE)
 	{
-		bool		shutting_down;
+		pool_check	said;
 
 		pthread_mutex_unlock(&pool.lock);
-		shutting_down = shutdown_check();
+		said = check();
 		pthread_mutex_lock(&pool.lock);
-		if (shutting_down)
+		if (said == POOL_RECONFIGURE)
+			return said;
+		if (said == POOL_SHUTDOWN)
 		{
 			waited_after_shutdown += 100;
 			if (waited_after_shutdown > SHUTDOWN_GRACE_MS)
 			{
 				pool.cancel = 1;
-				return false;
+				return said;
 			}
 		}
 		wait_100ms();
 	}
-	return true;
+	return POOL_GO_ON;
 }
 
 /* free a queued job that is furthest ahead, else a finished one; lock held */
@@ -484,27 +496,35 @@ job_for(const char *file, const char *path)
 	return find_job(file);
 }
 
-bool
+pool_outcome
 upload_pool_archive(const char *file, const char *path,
-					bool (*shutdown_check) (void),
+					pool_check (*check) (void),
 					wal_push_result *result, sg_error *err)
 {
 	upload_job *job;
+	pool_check	stop;
 	bool		ok;
 
 	pthread_mutex_lock(&pool.lock);
-	job = job_for(file, path);
-	if (!wait_for(job, shutdown_check))
+	do
+	{
+		/* a result of an earlier configuration is redone (job_for frees it) */
+		job = job_for(file, path);
+		stop = wait_for(job, check);
+	} while (stop == POOL_GO_ON && job->generation != pool.generation);
+	if (stop != POOL_GO_ON)
 	{
 		pthread_mutex_unlock(&pool.lock);
+		if (stop == POOL_RECONFIGURE)
+			return POOL_AGAIN;
 		sg_error_set(err, SG_ERR_NETWORK, "upload of \"%s\" was cancelled by server shutdown", file);
 		sg_error_hint(err, "The file stays in pg_wal and is archived after the next start.");
-		return false;
+		return POOL_FAILED;
 	}
 	ok = job->ok;
 	*result = job->result;
 	*err = job->err;
 	job->state = JOB_FREE;
 	pthread_mutex_unlock(&pool.lock);
-	return ok;
+	return ok ? POOL_STORED : POOL_FAILED;
 }

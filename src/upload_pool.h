@@ -16,12 +16,21 @@
 #include "sg_settings.h"
 #include "walstore.h"
 
-/* why a wait for an upload gave up early */
-typedef enum pool_wait_stop
+/* what the archiver's check says while it waits for an upload */
+typedef enum pool_check
 {
-	POOL_WAIT_DONE,				/* the upload finished (ok or not) */
-	POOL_WAIT_SHUTDOWN			/* the server is shutting down */
-} pool_wait_stop;
+	POOL_GO_ON,					/* keep waiting */
+	POOL_SHUTDOWN,				/* the server is shutting down */
+	POOL_RECONFIGURE			/* the configuration may have changed */
+} pool_check;
+
+/* how upload_pool_archive ended */
+typedef enum pool_outcome
+{
+	POOL_STORED,				/* stored durably under the configuration in force */
+	POOL_FAILED,				/* not stored: err says why */
+	POOL_AGAIN					/* check said reconfigure: configure and call again */
+} pool_outcome;
 
 /* (re)start the threads for o; changes of bucket or credentials make new connections */
 extern bool upload_pool_configure(const sg_options *o, sg_error *err);
@@ -31,12 +40,15 @@ extern void upload_pool_look_ahead(const char *file);
 
 /*
  * Upload (or take the look-ahead result of) one file and wait for it.
- * True when stored durably.  Calls shutdown_check() every 100 ms; when it
- * returns true, in-flight uploads are cancelled after a grace period.
+ * POOL_STORED only when stored durably under the configuration in force
+ * when it finished: a result of an upload that ran under an earlier
+ * configuration is never taken.  Calls check() every 100 ms; on
+ * POOL_SHUTDOWN in-flight uploads are cancelled after a grace period; on
+ * POOL_RECONFIGURE it returns POOL_AGAIN at once (the upload goes on).
  */
-extern bool upload_pool_archive(const char *file, const char *path,
-								bool (*shutdown_check) (void),
-								wal_push_result *result, sg_error *err);
+extern pool_outcome upload_pool_archive(const char *file, const char *path,
+										pool_check (*check) (void),
+										wal_push_result *result, sg_error *err);
 
 /* stop the threads (archiver exit) */
 extern void upload_pool_stop(void);

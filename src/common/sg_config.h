@@ -122,4 +122,7 @@ extern char *sg_document_summary(const sg_document *doc);
  */
 extern char *sg_storage_to_yaml(const sg_storage *s);
 
+/* the SGCluster backups section as a YAML SGCluster document (malloc'ed) */
+extern char *sg_backup_config_to_yaml(const sg_backup_config *c);
+
 #endif							/* SG_CONFIG_H */

@@ -105,10 +105,12 @@ ok(wait_stored('c', $seg), 'an SGCluster selects the object storage by sgObjectS
 my ($rc, $head) = aws($s3, 's3api', 'head-object', '--bucket', $s3->{bucket},
 	'--key', "$prefix/c/wal/$seg");
 like($head, qr/"sgbackup-compression":\s*"lz4"/, '... and its compression (lz4)');
+# the tables are the configuration: a superuser's DELETE removes the SGCluster's file at commit
+$node->safe_psql('postgres', 'DELETE FROM sgbackup.cluster_backups');
+ok(!-e $node->data_dir . '/sgbackup/cluster.yaml', 'a committed DELETE of the SGCluster row removes its file');
 $node->stop;
 
 # settings alone, credentials from the environment, no compression
-unlink $node->data_dir . '/sgbackup/cluster.yaml';
 $node->append_conf('postgresql.conf', qq{
 sgbackup.object_storage = ''
 sgbackup.secrets_directory = ''
