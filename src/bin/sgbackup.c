@@ -26,6 +26,8 @@
 
 #define EXIT_NOT_FOUND 1
 #define EXIT_FAILURE_ 2
+/* wal-fetch's failure: above 125, so that PostgreSQL stops recovery instead of ending it */
+#define EXIT_FETCH_FAILED 255
 
 static const char *usage_text =
 "sgbackup: WAL archiving and backups to S3 object storage\n"
@@ -44,7 +46,8 @@ static const char *usage_text =
 "\n"
 "Settings come from SGBACKUP_* environment variables named after the\n"
 "server's settings (sgbackup.s3_bucket is SGBACKUP_S3_BUCKET).\n"
-"Exit status of wal-fetch: 0 stored file written, 1 no such file, 2 error.\n";
+"Exit status of wal-fetch: 0 stored file written, 1 no such file, 255 any\n"
+"other error (so that PostgreSQL stops recovery rather than end it early).\n";
 
 static int
 fail(const sg_error *err)
@@ -107,20 +110,19 @@ cmd_wal_fetch(const char *config_path, const char *name, const char *dest)
 
 	sg_error_clear(&err);
 	if (!wal_name_valid(name))
-	{
 		sg_error_set(&err, SG_ERR_CONFIG, "\"%s\" is not the name of a WAL file", name);
-		return fail(&err);
+	else if ((c = connect_storage(config_path, &o, &err)) != NULL)
+	{
+		rc = wal_fetch(c, name, dest, &err);
+		s3_client_free(c);
+		sg_options_free(&o);
+		if (rc == 1)
+			return 0;
+		if (rc == 0)
+			return EXIT_NOT_FOUND;	/* quietly: recovery probes for files */
 	}
-	if ((c = connect_storage(config_path, &o, &err)) == NULL)
-		return fail(&err);
-	rc = wal_fetch(c, name, dest, &err);
-	s3_client_free(c);
-	sg_options_free(&o);
-	if (rc == 1)
-		return 0;
-	if (rc == 0)
-		return EXIT_NOT_FOUND;	/* quietly: recovery probes for files */
-	return fail(&err);
+	cli_report(&err);
+	return EXIT_FETCH_FAILED;
 }
 
 static const char *const status_names[] = {"running", "completed", "failed"};
@@ -286,6 +288,12 @@ main(int argc, char **argv)
 		return cmd_wal_push(config_path, argv[optind]);
 	if (strcmp(cmd, "wal-fetch") == 0 && argc - optind == 2)
 		return cmd_wal_fetch(config_path, argv[optind], argv[optind + 1]);
+	if (strcmp(cmd, "wal-fetch") == 0)
+	{
+		fputs("sgbackup: wal-fetch takes a WAL file name and a destination path\n\n", stderr);
+		fputs(usage_text, stderr);
+		return EXIT_FETCH_FAILED;
+	}
 	if (strcmp(cmd, "backup-list") == 0 && argc == optind)
 		return cmd_backup_list(config_path, json);
 	if (strcmp(cmd, "retention") == 0 && argc == optind)

@@ -2,8 +2,11 @@
  * compress.c - streaming compression and decompression of stored objects
  * (see compress.h): zstd frames through ZSTD_compressStream2 and
  * ZSTD_decompressStream, lz4 frames through the LZ4F API, or a plain copy.
- * Output goes straight into the caller's sg_buf, a piece at a time, so
- * memory stays proportional to the data, not to a worst-case bound.
+ * Compressed output goes straight into the caller's sg_buf, a piece at a
+ * time, so memory stays proportional to the data, not to a worst-case
+ * bound.  Decompressed output goes to the caller's function in pieces of a
+ * fixed size and stops at the caller's limit, so a small frame that
+ * expands to gigabytes (a "bomb") costs no more memory than any other.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -20,6 +23,15 @@
 /* lz4 input is handed over in pieces of this size to bound the output room */
 #define LZ4_IN_STEP	(1024 * 1024)
 
+/*
+ * zstd frames may ask for a window (memory kept while decoding) of at most
+ * the output limit, rounded up to a power of two, within these bounds: 8
+ * MiB is what zstd -19 asks for when it does not know the input's size,
+ * 128 MiB is libzstd's own default limit.
+ */
+#define WINDOW_LOG_MIN	23
+#define WINDOW_LOG_MAX	27
+
 struct sg_compressor
 {
 	sg_compression method;
@@ -34,7 +46,11 @@ struct sg_compressor
 struct sg_decompressor
 {
 	sg_compression method;
+	int64_t		max_bytes;		/* output limit */
+	int64_t		total;			/* output handed over so far */
 	bool		frame_done;		/* the last frame seen ended cleanly */
+	bool		over_limit;		/* the output would have passed max_bytes */
+	char	   *piece;			/* output buffer of SG_DECOMPRESS_PIECE bytes */
 	ZSTD_DCtx  *zd;
 	LZ4F_dctx  *ld;
 };
@@ -289,21 +305,45 @@ sg_compressor_free(sg_compressor *c)
 /* ---------------------------------------------------------------- */
 /* decompression */
 
+/* the smallest window log that holds max_bytes, within the bounds above */
+static int
+window_log(int64_t max_bytes)
+{
+	int			log = WINDOW_LOG_MIN;
+
+	while (log < WINDOW_LOG_MAX && ((int64_t) 1 << log) < max_bytes)
+		log++;
+	return log;
+}
+
+static bool
+zstd_dsetup(sg_decompressor *d, sg_error *err)
+{
+	size_t		r;
+
+	d->zd = ZSTD_createDCtx();
+	if (d->zd == NULL)
+		return sg_error_set(err, SG_ERR_INTERNAL,
+							"could not create zstd decompression context");
+	r = ZSTD_DCtx_setParameter(d->zd, ZSTD_d_windowLogMax, window_log(d->max_bytes));
+	if (ZSTD_isError(r))
+		return sg_error_set(err, SG_ERR_INTERNAL,
+							"could not limit the zstd window: %s",
+							ZSTD_getErrorName(r));
+	return true;
+}
+
 sg_decompressor *
-sg_decompressor_new(sg_compression method, sg_error *err)
+sg_decompressor_new(sg_compression method, int64_t max_bytes, sg_error *err)
 {
 	sg_decompressor *d = sg_malloc(sizeof(sg_decompressor));
 	bool		ok = true;
 
 	memset(d, 0, sizeof(*d));
 	d->method = method;
+	d->max_bytes = max_bytes > 0 ? max_bytes : 0;
 	if (method == SG_COMPRESSION_ZSTD)
-	{
-		d->zd = ZSTD_createDCtx();
-		if (d->zd == NULL)
-			ok = sg_error_set(err, SG_ERR_INTERNAL,
-							  "could not create zstd decompression context");
-	}
+		ok = zstd_dsetup(d, err);
 	else if (method == SG_COMPRESSION_LZ4)
 	{
 		LZ4F_errorCode_t r = LZ4F_createDecompressionContext(&d->ld, LZ4F_VERSION);
@@ -321,77 +361,135 @@ sg_decompressor_new(sg_compression method, sg_error *err)
 		sg_decompressor_free(d);
 		return NULL;
 	}
+	if (method != SG_COMPRESSION_NONE)
+		d->piece = sg_malloc(SG_DECOMPRESS_PIECE);
 	return d;
 }
 
+/*
+ * Output room for the next library call: one byte more than the limit
+ * allows, so that data going on past the limit shows without being kept.
+ */
+static size_t
+piece_room(const sg_decompressor *d)
+{
+	int64_t		left = d->max_bytes - d->total;
+
+	return left < SG_DECOMPRESS_PIECE ? (size_t) left + 1 : SG_DECOMPRESS_PIECE;
+}
+
+/* hand n bytes of output to fn, unless they pass the limit */
+static bool
+emit(sg_decompressor *d, const void *data, size_t n, sg_output_fn fn,
+	 void *arg, sg_error *err)
+{
+	if (n == 0)
+		return true;
+	if ((int64_t) n > d->max_bytes - d->total)
+	{
+		d->over_limit = true;
+		return sg_error_set(err, SG_ERR_CORRUPT,
+							"%s data decompresses to more than %lld bytes",
+							sg_compression_name(d->method), (long long) d->max_bytes);
+	}
+	d->total += (int64_t) n;
+	return fn(arg, data, n, err);
+}
+
+/*
+ * Both libraries return 0 once a frame is decoded and flushed; only more
+ * input goes on from there (another call would start the next frame).
+ */
 static bool
 zstd_decompress(sg_decompressor *d, const void *in, size_t len,
-				sg_buf *out, sg_error *err)
+				sg_output_fn fn, void *arg, sg_error *err)
 {
 	ZSTD_inBuffer input = {in, len, 0};
 	ZSTD_outBuffer output;
+	size_t		r;
 
 	do
 	{
-		size_t		r;
-
-		output.size = buf_room(out, OUT_STEP);
-		output.dst = out->data + out->len;
+		output.dst = d->piece;
+		output.size = piece_room(d);
 		output.pos = 0;
 		r = ZSTD_decompressStream(d->zd, &output, &input);
 		if (ZSTD_isError(r))
 			return sg_error_set(err, SG_ERR_CORRUPT,
 								"corrupt zstd data: %s", ZSTD_getErrorName(r));
-		buf_grew(out, output.pos);
+		if (!emit(d, d->piece, output.pos, fn, arg, err))
+			return false;
 		d->frame_done = (r == 0);
-	} while (input.pos < input.size || output.pos == output.size);
+	} while (input.pos < input.size || (r != 0 && output.pos == output.size));
 	return true;
 }
 
 static bool
 lz4_decompress(sg_decompressor *d, const char *in, size_t len,
-			   sg_buf *out, sg_error *err)
+			   sg_output_fn fn, void *arg, sg_error *err)
 {
 	size_t		room;
 	size_t		produced;
+	size_t		r;
 
 	do
 	{
 		size_t		consumed = len;
-		size_t		r;
 
-		room = buf_room(out, OUT_STEP);
+		room = piece_room(d);
 		produced = room;
-		r = LZ4F_decompress(d->ld, out->data + out->len, &produced,
-							in, &consumed, NULL);
+		r = LZ4F_decompress(d->ld, d->piece, &produced, in, &consumed, NULL);
 		if (LZ4F_isError(r))
 			return sg_error_set(err, SG_ERR_CORRUPT,
 								"corrupt lz4 data: %s", LZ4F_getErrorName(r));
-		buf_grew(out, produced);
+		if (!emit(d, d->piece, produced, fn, arg, err))
+			return false;
 		in += consumed;
 		len -= consumed;
 		d->frame_done = (r == 0);
-	} while (len > 0 || produced == room);
+	} while (len > 0 || (r != 0 && produced == room));
+	return true;
+}
+
+/* no compression: the input itself, in pieces */
+static bool
+copy_pieces(sg_decompressor *d, const char *in, size_t len,
+			sg_output_fn fn, void *arg, sg_error *err)
+{
+	while (len > 0)
+	{
+		size_t		n = len < SG_DECOMPRESS_PIECE ? len : SG_DECOMPRESS_PIECE;
+
+		if (!emit(d, in, n, fn, arg, err))
+			return false;
+		in += n;
+		len -= n;
+	}
 	return true;
 }
 
 bool
 sg_decompressor_feed(sg_decompressor *d, const void *in, size_t len,
-					 sg_buf *out, sg_error *err)
+					 sg_output_fn fn, void *arg, sg_error *err)
 {
 	if (len == 0)
 		return true;
 	switch (d->method)
 	{
 		case SG_COMPRESSION_ZSTD:
-			return zstd_decompress(d, in, len, out, err);
+			return zstd_decompress(d, in, len, fn, arg, err);
 		case SG_COMPRESSION_LZ4:
-			return lz4_decompress(d, in, len, out, err);
+			return lz4_decompress(d, in, len, fn, arg, err);
 		case SG_COMPRESSION_NONE:
-			sg_buf_append(out, in, len);
-			return true;
+			return copy_pieces(d, in, len, fn, arg, err);
 	}
 	return sg_error_set(err, SG_ERR_INTERNAL, "unknown compression method");
+}
+
+bool
+sg_decompressor_over_limit(const sg_decompressor *d)
+{
+	return d->over_limit;
 }
 
 bool
@@ -411,5 +509,6 @@ sg_decompressor_free(sg_decompressor *d)
 	ZSTD_freeDCtx(d->zd);
 	if (d->ld)
 		LZ4F_freeDecompressionContext(d->ld);
+	free(d->piece);
 	free(d);
 }

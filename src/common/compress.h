@@ -33,12 +33,31 @@ extern bool sg_compressor_feed(sg_compressor *c, const void *in, size_t len,
 extern bool sg_compressor_finish(sg_compressor *c, sg_buf *out, sg_error *err);
 extern void sg_compressor_free(sg_compressor *c);
 
-extern sg_decompressor *sg_decompressor_new(sg_compression method, sg_error *err);
-/* decompress, appending to out; corrupt input is SG_ERR_CORRUPT */
+/*
+ * Receives decompressed output a piece at a time (at most
+ * SG_DECOMPRESS_PIECE bytes); returns false, with err set, to stop.
+ */
+#define SG_DECOMPRESS_PIECE (256 * 1024)
+typedef bool (*sg_output_fn) (void *arg, const void *data, size_t len,
+							  sg_error *err);
+
+/*
+ * A decompressor whose output may not pass max_bytes, whatever the ratio:
+ * the byte past it is SG_ERR_CORRUPT and never reaches the output
+ * function.  Its memory is bounded whatever the input: one piece, the
+ * library's state, and for zstd a window of at most max_bytes rounded up
+ * to a power of two (at least 8 MiB, at most 128 MiB); a frame asking for
+ * more is SG_ERR_CORRUPT.
+ */
+extern sg_decompressor *sg_decompressor_new(sg_compression method,
+											int64_t max_bytes, sg_error *err);
+/* decompress len bytes of in, handing the output to fn; corrupt input is SG_ERR_CORRUPT */
 extern bool sg_decompressor_feed(sg_decompressor *d, const void *in, size_t len,
-								 sg_buf *out, sg_error *err);
+								 sg_output_fn fn, void *arg, sg_error *err);
 /* true when the frame ended cleanly (no truncated input) */
 extern bool sg_decompressor_finish(sg_decompressor *d, sg_error *err);
+/* true once a feed failed because the output would pass max_bytes */
+extern bool sg_decompressor_over_limit(const sg_decompressor *d);
 extern void sg_decompressor_free(sg_decompressor *d);
 
 /* object name suffix: ".zst", ".lz4" or "" */

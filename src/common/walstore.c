@@ -3,7 +3,10 @@
  * (see walstore.h).  A push reads the file once, hashing and compressing
  * it as it goes, refuses to overwrite a different stored copy, and uploads
  * with metadata naming the compression, size and sha256 of the original.
- * A fetch verifies all three before renaming the result into place.
+ * A fetch streams: the stored bytes are decompressed, hashed and written to
+ * a temporary file as they arrive, and decompression stops the moment the
+ * content would pass the size the metadata promises; all three are checked
+ * before the result is renamed into place.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,7 +24,6 @@
 #include "walstore.h"
 
 #define READ_CHUNK		(1024 * 1024)	/* bytes read from the WAL file at once */
-#define FETCH_CHUNK		(64 * 1024) /* compressed bytes decompressed at once */
 #define SHA256_HEX_LEN	64
 
 #define META_COMPRESSION	"sgbackup-compression"
@@ -287,6 +289,17 @@ done:
 /* ---------------------------------------------------------------- */
 /* fetch */
 
+/*
+ * The largest content a stored WAL file may claim: PostgreSQL's largest
+ * segment for segments and .partial files, and far more than any .history
+ * or .backup file holds for those.
+ */
+#define SEGMENT_MAX		((int64_t) 1 << 30)
+#define SMALL_FILE_MAX	((int64_t) 16 << 20)
+
+static const char *const hint_replaced =
+"The object was damaged or replaced, or was not stored by sgbackup.";
+
 /* what a stored object's metadata promises */
 typedef struct wal_expect
 {
@@ -322,6 +335,32 @@ read_meta(const char *name, const s3_object_info *info, wal_expect *exp,
 	return false;
 }
 
+/* the largest content a WAL file of this name may have */
+static int64_t
+size_cap(const char *name)
+{
+	size_t		len = strlen(name);
+
+	if (len > 8 && (strcmp(name + len - 8, ".history") == 0 ||
+					strcmp(name + len - 7, ".backup") == 0))
+		return SMALL_FILE_MAX;
+	return SEGMENT_MAX;
+}
+
+/* refuse, before reading any content, a size larger than max_size */
+static bool
+check_size(const char *name, const wal_expect *exp, int64_t max_size,
+		   sg_error *err)
+{
+	if (exp->size <= max_size)
+		return true;
+	sg_error_set(err, SG_ERR_CORRUPT,
+				 "stored WAL file \"%s\" is larger than %" PRId64 " bytes", name, max_size);
+	sg_error_detail(err, "Its metadata says %" PRId64 " bytes.", exp->size);
+	sg_error_hint(err, "%s", hint_replaced);
+	return false;
+}
+
 static bool
 write_all(int fd, const char *data, size_t len, const char *path, sg_error *err)
 {
@@ -338,93 +377,6 @@ write_all(int fd, const char *data, size_t len, const char *path, sg_error *err)
 		len -= (size_t) n;
 	}
 	return true;
-}
-
-/* where decompressed content goes: a file, or memory */
-typedef struct wal_sink
-{
-	int			fd;				/* -1: append to mem */
-	const char *path;			/* of fd, for messages */
-	sg_buf	   *mem;
-} wal_sink;
-
-static bool
-sink_write(wal_sink *sink, const char *data, size_t len, sg_error *err)
-{
-	if (sink->fd >= 0)
-		return write_all(sink->fd, data, len, sink->path, err);
-	sg_buf_append(sink->mem, data, len);
-	return true;
-}
-
-/* decompress the stored bytes into sink, checking them against exp */
-static bool
-decompress_to(const char *name, const sg_buf *stored, const wal_expect *exp,
-			  wal_sink *sink, sg_error *err)
-{
-	sg_decompressor *d = sg_decompressor_new(exp->method, err);
-	EVP_MD_CTX *md = NULL;
-	sg_buf		plain;
-	int64_t		total = 0;
-	char		sha[SHA256_HEX_LEN + 1];
-	bool		ok = false;
-
-	sg_buf_init(&plain);
-	if (d == NULL || (md = sha256_new(err)) == NULL)
-		goto done;
-	for (size_t pos = 0; pos < stored->len; pos += FETCH_CHUNK)
-	{
-		size_t		n = stored->len - pos < FETCH_CHUNK ? stored->len - pos : FETCH_CHUNK;
-
-		sg_buf_reset(&plain);
-		if (!sg_decompressor_feed(d, stored->data + pos, n, &plain, err))
-			goto corrupt;
-		total += (int64_t) plain.len;
-		if (total > exp->size)
-			break;
-		if (EVP_DigestUpdate(md, plain.data, plain.len) != 1)
-		{
-			sg_error_set(err, SG_ERR_INTERNAL, "could not compute sha256");
-			goto done;
-		}
-		if (!sink_write(sink, plain.data, plain.len, err))
-			goto done;
-	}
-	if (total <= exp->size && !sg_decompressor_finish(d, err))
-		goto corrupt;
-	if (total != exp->size)
-	{
-		sg_error_set(err, SG_ERR_CORRUPT,
-					 "stored WAL file \"%s\" has the wrong size", name);
-		sg_error_detail(err, "It decompresses to %s%" PRId64 " bytes; its metadata says %" PRId64 ".",
-						total > exp->size ? "more than " : "", total, exp->size);
-		goto done;
-	}
-	if (!sha256_hex(md, sha, err))
-		goto done;
-	if (strcasecmp(sha, exp->sha256) != 0)
-	{
-		sg_error_set(err, SG_ERR_CORRUPT,
-					 "stored WAL file \"%s\" fails its sha256 check", name);
-		sg_error_detail(err, "Its content has sha256 %s; its metadata says %s.",
-						sha, exp->sha256);
-		goto done;
-	}
-	ok = true;
-	goto done;
-corrupt:
-	{
-		char		why[sizeof(err->msg)];
-
-		snprintf(why, sizeof(why), "%s", err->msg);
-		sg_error_set(err, SG_ERR_CORRUPT, "stored WAL file \"%s\" is corrupt", name);
-		sg_error_detail(err, "Decompressing it failed: %s.", why);
-	}
-done:
-	sg_buf_free(&plain);
-	EVP_MD_CTX_free(md);
-	sg_decompressor_free(d);
-	return ok;
 }
 
 /* fsync the directory holding path */
@@ -452,121 +404,265 @@ fsync_parent(const char *path, sg_error *err)
 	return ok;
 }
 
-/* write the verified content to tmp, then rename it over dest */
-static bool
-write_dest(const char *name, const sg_buf *stored, const wal_expect *exp,
-		   const char *dest, sg_error *err)
+/*
+ * Where fetched content goes: memory, or a temporary file next to dest
+ * that becomes dest only once the content is verified.
+ */
+typedef struct wal_sink
 {
-	char	   *tmp = sg_malloc(strlen(dest) + sizeof(".sgbackup.tmp"));
-	wal_sink	sink = {-1, NULL, NULL};
-	bool		ok = false;
-	int			fd;
+	sg_buf	   *mem;			/* when non-NULL, content goes here */
+	const char *dest;
+	char	   *tmp;			/* dest.sgbackup.tmp while it exists */
+	int			fd;				/* of tmp */
+} wal_sink;
 
-	sprintf(tmp, "%s.sgbackup.tmp", dest);
-	fd = open(tmp, O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0600);
-	if (fd < 0)
+static bool
+sink_open(wal_sink *sink, sg_error *err)
+{
+	if (sink->mem)
 	{
-		sg_error_set(err, SG_ERR_IO, "could not create file \"%s\": %s",
-					 tmp, strerror(errno));
-		free(tmp);
+		sg_buf_reset(sink->mem);
+		return true;
+	}
+	sink->tmp = sg_malloc(strlen(sink->dest) + sizeof(".sgbackup.tmp"));
+	sprintf(sink->tmp, "%s.sgbackup.tmp", sink->dest);
+	sink->fd = open(sink->tmp, O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0600);
+	if (sink->fd >= 0)
+		return true;
+	sg_error_set(err, SG_ERR_IO, "could not create file \"%s\": %s",
+				 sink->tmp, strerror(errno));
+	free(sink->tmp);
+	sink->tmp = NULL;
+	return false;
+}
+
+static bool
+sink_write(wal_sink *sink, const char *data, size_t len, sg_error *err)
+{
+	if (sink->mem)
+	{
+		sg_buf_append(sink->mem, data, len);
+		return true;
+	}
+	return write_all(sink->fd, data, len, sink->tmp, err);
+}
+
+/* the content is verified: fsync the temporary file, rename it over dest */
+static bool
+sink_commit(wal_sink *sink, sg_error *err)
+{
+	int			fd = sink->fd;
+
+	if (sink->mem)
+		return true;
+	sink->fd = -1;
+	if (fsync(fd) != 0)
+	{
+		sg_error_set(err, SG_ERR_IO, "could not fsync file \"%s\": %s",
+					 sink->tmp, strerror(errno));
+		close(fd);
 		return false;
 	}
-	sink.fd = fd;
-	sink.path = tmp;
-	if (decompress_to(name, stored, exp, &sink, err))
+	if (close(fd) != 0)
+		return sg_error_set(err, SG_ERR_IO, "could not close file \"%s\": %s",
+							sink->tmp, strerror(errno));
+	if (rename(sink->tmp, sink->dest) != 0)
+		return sg_error_set(err, SG_ERR_IO, "could not rename file \"%s\" to \"%s\": %s",
+							sink->tmp, sink->dest, strerror(errno));
+	free(sink->tmp);
+	sink->tmp = NULL;
+	return fsync_parent(sink->dest, err);
+}
+
+/* after a failure: no temporary file and no partial content remain */
+static void
+sink_discard(wal_sink *sink)
+{
+	if (sink->mem)
+		sg_buf_reset(sink->mem);
+	if (sink->fd >= 0)
+		close(sink->fd);
+	sink->fd = -1;
+	if (sink->tmp)
+		unlink(sink->tmp);
+	free(sink->tmp);
+	sink->tmp = NULL;
+}
+
+/* a fetch under way: stored bytes in, content out to the sink */
+typedef struct wal_download
+{
+	const char *name;
+	int64_t		max_size;		/* the largest content accepted */
+	wal_sink   *sink;
+	const s3_object_info *info; /* filled before the first byte arrives */
+	bool		started;		/* download_start ran */
+	wal_expect	exp;
+	sg_decompressor *d;
+	EVP_MD_CTX *md;
+	int64_t		total;			/* content bytes so far */
+	bool		stopped;		/* receive refused the data, for the reason in err */
+	sg_error	err;
+} wal_download;
+
+/* the first bytes came: read the metadata, get ready for the content */
+static bool
+download_start(wal_download *dl, sg_error *err)
+{
+	dl->started = true;
+	return read_meta(dl->name, dl->info, &dl->exp, err) &&
+		check_size(dl->name, &dl->exp, dl->max_size, err) &&
+		(dl->d = sg_decompressor_new(dl->exp.method, dl->exp.size, err)) != NULL &&
+		(dl->md = sha256_new(err)) != NULL &&
+		sink_open(dl->sink, err);
+}
+
+/* a piece of content: hash it and write it */
+static bool
+put_content(void *arg, const void *data, size_t len, sg_error *err)
+{
+	wal_download *dl = arg;
+
+	if (EVP_DigestUpdate(dl->md, data, len) != 1)
+		return sg_error_set(err, SG_ERR_INTERNAL, "could not compute sha256");
+	dl->total += (int64_t) len;
+	return sink_write(dl->sink, data, len, err);
+}
+
+/* say which file failed to decompress, and why */
+static void
+decompress_failed(const wal_download *dl, sg_error *err)
+{
+	char		why[sizeof(err->msg)];
+
+	if (err->kind != SG_ERR_CORRUPT)
+		return;					/* writing or hashing failed: err says so */
+	if (sg_decompressor_over_limit(dl->d))
 	{
-		if (fsync(fd) != 0)
-			sg_error_set(err, SG_ERR_IO, "could not fsync file \"%s\": %s",
-						 tmp, strerror(errno));
-		else
-			ok = true;
+		sg_error_set(err, SG_ERR_CORRUPT,
+					 "stored WAL file \"%s\" is larger than its metadata says", dl->name);
+		sg_error_detail(err, "It decompresses to more than %" PRId64 " bytes, the size in its metadata; "
+						"decompression stopped there.", dl->exp.size);
+		sg_error_hint(err, "%s", hint_replaced);
+		return;
 	}
-	if (close(fd) != 0 && ok)
-		ok = sg_error_set(err, SG_ERR_IO, "could not close file \"%s\": %s",
-						  tmp, strerror(errno));
-	if (ok && rename(tmp, dest) != 0)
-		ok = sg_error_set(err, SG_ERR_IO, "could not rename file \"%s\" to \"%s\": %s",
-						  tmp, dest, strerror(errno));
-	if (!ok)
-		unlink(tmp);
-	else
-		ok = fsync_parent(dest, err);
-	free(tmp);
-	return ok;
+	snprintf(why, sizeof(why), "%s", err->msg);
+	sg_error_set(err, SG_ERR_CORRUPT, "stored WAL file \"%s\" is corrupt", dl->name);
+	sg_error_detail(err, "Decompressing it failed: %s.", why);
+}
+
+/* s3_write_fn: decompress, hash and write the stored bytes as they arrive */
+static bool
+receive(void *arg, const void *data, size_t len)
+{
+	wal_download *dl = arg;
+
+	if (!dl->started && !download_start(dl, &dl->err))
+		dl->stopped = true;
+	else if (!sg_decompressor_feed(dl->d, data, len, put_content, dl, &dl->err))
+	{
+		decompress_failed(dl, &dl->err);
+		dl->stopped = true;
+	}
+	return !dl->stopped;
+}
+
+/* all stored bytes came: the frame must end with the promised size and hash */
+static bool
+download_finish(wal_download *dl, sg_error *err)
+{
+	char		sha[SHA256_HEX_LEN + 1];
+
+	if (!dl->started && !download_start(dl, err))
+		return false;			/* an empty object */
+	if (!sg_decompressor_finish(dl->d, err))
+	{
+		decompress_failed(dl, err);
+		return false;
+	}
+	if (dl->total != dl->exp.size)
+	{
+		sg_error_set(err, SG_ERR_CORRUPT,
+					 "stored WAL file \"%s\" has the wrong size", dl->name);
+		sg_error_detail(err, "It decompresses to %" PRId64 " bytes; its metadata says %" PRId64 ".",
+						dl->total, dl->exp.size);
+		return false;
+	}
+	if (!sha256_hex(dl->md, sha, err))
+		return false;
+	if (strcasecmp(sha, dl->exp.sha256) != 0)
+	{
+		sg_error_set(err, SG_ERR_CORRUPT,
+					 "stored WAL file \"%s\" fails its sha256 check", dl->name);
+		sg_error_detail(err, "Its content has sha256 %s; its metadata says %s.",
+						sha, dl->exp.sha256);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * GET wal/<name> into sink, verified, holding no more than a piece of it
+ * in memory.  Returns 1, 0 when not stored, -1 on any other error; on
+ * anything but 1 the sink is left as it was.
+ */
+static int
+fetch_into(s3_client *c, const char *name, int64_t max_size, wal_sink *sink,
+		   sg_error *err)
+{
+	wal_download dl;
+	s3_object_info info;
+	char		key[64];
+	int			rc = -1;
+
+	memset(&dl, 0, sizeof(dl));
+	memset(&info, 0, sizeof(info));
+	dl.name = name;
+	dl.max_size = max_size;
+	dl.sink = sink;
+	dl.info = &info;
+	wal_key(key, sizeof(key), name);
+	if (s3_get_object_stream(c, key, 0, 0, receive, &dl, &info, err))
+	{
+		if (download_finish(&dl, err) && sink_commit(sink, err))
+			rc = 1;
+	}
+	else if (dl.stopped)
+		*err = dl.err;			/* the transfer's own message says less */
+	else if (err->kind == SG_ERR_NOT_FOUND)
+	{
+		sg_error_set(err, SG_ERR_NOT_FOUND, "WAL file \"%s\" is not in storage", name);
+		rc = 0;
+	}
+	if (rc != 1)
+		sink_discard(sink);
+	EVP_MD_CTX_free(dl.md);
+	sg_decompressor_free(dl.d);
+	s3_object_info_free(&info);
+	return rc;
 }
 
 int
 wal_fetch(s3_client *c, const char *name, const char *dest, sg_error *err)
 {
-	s3_object_info info;
-	sg_buf		stored;
-	wal_expect	exp;
-	char		key[64];
-	int			rc = -1;
+	wal_sink	sink = {NULL, dest, NULL, -1};
 
 	if (!check_name(name, err))
 		return -1;
-	wal_key(key, sizeof(key), name);
-	memset(&info, 0, sizeof(info));
-	sg_buf_init(&stored);
-	if (!s3_get_object(c, key, 0, 0, (size_t) 1 << 30, &stored, &info, err))
-	{
-		if (err->kind == SG_ERR_NOT_FOUND)
-		{
-			sg_error_set(err, SG_ERR_NOT_FOUND,
-						 "WAL file \"%s\" is not in storage", name);
-			rc = 0;
-		}
-	}
-	else if (read_meta(name, &info, &exp, err) &&
-			 write_dest(name, &stored, &exp, dest, err))
-		rc = 1;
-	s3_object_info_free(&info);
-	sg_buf_free(&stored);
-	return rc;
+	return fetch_into(c, name, size_cap(name), &sink, err);
 }
 
 int
 wal_fetch_mem(s3_client *c, const char *name, size_t max_bytes, sg_buf *out,
 			  sg_error *err)
 {
-	s3_object_info info;
-	sg_buf		stored;
-	wal_expect	exp;
-	wal_sink	sink = {-1, NULL, out};
-	char		key[64];
-	int			rc = -1;
+	wal_sink	sink = {out, NULL, NULL, -1};
+	int64_t		max_size = size_cap(name);
 
 	if (!check_name(name, err))
 		return -1;
-	wal_key(key, sizeof(key), name);
-	memset(&info, 0, sizeof(info));
-	sg_buf_init(&stored);
 	sg_buf_reset(out);
-	if (!s3_get_object(c, key, 0, 0, max_bytes, &stored, &info, err))
-	{
-		if (err->kind == SG_ERR_NOT_FOUND)
-		{
-			sg_error_set(err, SG_ERR_NOT_FOUND,
-						 "WAL file \"%s\" is not in storage", name);
-			rc = 0;
-		}
-	}
-	else if (read_meta(name, &info, &exp, err))
-	{
-		if (exp.size > (int64_t) max_bytes)
-		{
-			sg_error_set(err, SG_ERR_CORRUPT,
-						 "stored WAL file \"%s\" is larger than %zu bytes", name,
-						 max_bytes);
-			sg_error_detail(err, "Its metadata says %" PRId64 " bytes.", exp.size);
-		}
-		else if (decompress_to(name, &stored, &exp, &sink, err))
-			rc = 1;
-	}
-	if (rc != 1)
-		sg_buf_reset(out);
-	s3_object_info_free(&info);
-	sg_buf_free(&stored);
-	return rc;
+	if ((uint64_t) max_bytes < (uint64_t) max_size)
+		max_size = (int64_t) max_bytes;
+	return fetch_into(c, name, max_size, &sink, err);
 }

@@ -44,10 +44,15 @@ extern bool wal_push(s3_client *c, const char *path, const char *name,
 					 wal_push_result *result, sg_error *err);
 
 /*
- * Fetch wal/<name> into dest: verify size and sha256, write a temporary
- * file next to dest, fsync, rename over dest, fsync the directory.
+ * Fetch wal/<name> into dest: as the object arrives, decompress it, hash it
+ * and write it to a temporary file next to dest; verify size and sha256,
+ * fsync, rename over dest, fsync the directory.  Memory stays bounded
+ * whatever the object holds: content past the size in its metadata stops
+ * the fetch, and metadata claiming more than a WAL file can hold (1 GiB
+ * for a segment, 16 MiB for a .history or .backup file) is refused.
  * Returns 1 when stored and written, 0 when there is no such object
- * (err->kind SG_ERR_NOT_FOUND), -1 on any other error.
+ * (err->kind SG_ERR_NOT_FOUND), -1 on any other error; on any error no
+ * temporary file remains and dest is untouched.
  */
 extern int	wal_fetch(s3_client *c, const char *name, const char *dest,
 					  sg_error *err);

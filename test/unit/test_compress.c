@@ -1,8 +1,11 @@
 /*
  * test_compress.c - unit tests for compress.c: round trips for zstd, lz4
  * and none on empty, small and 16 MB WAL-like inputs fed in odd-sized
- * pieces; corrupt and truncated input rejected; frames readable by the
- * zstd and lz4 command-line tools (and theirs by us).
+ * pieces; output one byte past the limit refused; corrupt and truncated
+ * input rejected; decompression bombs (4 GiB of zeros as zstd -19 and lz4
+ * frames) stopped at the limit in little memory (measured in a child
+ * process); frames readable by the zstd and lz4 command-line tools (and
+ * theirs by us).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -11,10 +14,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <zstd.h>
+
 #include "compress.h"
 #include "unit.h"
+#include "unit_bomb.h"
 
 #define WAL_SIZE (16 * 1024 * 1024)
+#define BOMB_MAX_RSS_KB (32 * 1024) /* memory allowed to stop one */
 
 static const sg_compression methods[] = {
 	SG_COMPRESSION_ZSTD, SG_COMPRESSION_LZ4, SG_COMPRESSION_NONE
@@ -84,23 +91,40 @@ compress_all(sg_compression m, int level, const char *in, size_t len,
 	return ok;
 }
 
+/* sg_output_fn: append to an sg_buf */
 static bool
-decompress_all(sg_compression m, const char *in, size_t len, size_t step,
-			   sg_buf *out, sg_error *err)
+append_out(void *arg, const void *data, size_t len, sg_error *err)
 {
-	sg_decompressor *d = sg_decompressor_new(m, err);
+	sg_buf_append(arg, data, len);
+	return true;
+}
+
+/* decompress in pieces of step bytes (0: all at once), output at most max */
+static bool
+decompress_max(sg_compression m, const char *in, size_t len, size_t step,
+			   int64_t max, sg_buf *out, sg_error *err)
+{
+	sg_decompressor *d = sg_decompressor_new(m, max, err);
 	bool		ok = d != NULL;
 
 	for (size_t pos = 0; ok && pos < len;)
 	{
 		size_t		n = step == 0 || len - pos < step ? len - pos : step;
 
-		ok = sg_decompressor_feed(d, in + pos, n, out, err);
+		ok = sg_decompressor_feed(d, in + pos, n, append_out, out, err);
 		pos += n;
 	}
 	ok = ok && sg_decompressor_finish(d, err);
 	sg_decompressor_free(d);
 	return ok;
+}
+
+/* the same with a limit no test reaches */
+static bool
+decompress_all(sg_compression m, const char *in, size_t len, size_t step,
+			   sg_buf *out, sg_error *err)
+{
+	return decompress_max(m, in, len, step, (int64_t) 1 << 40, out, err);
 }
 
 static void
@@ -119,10 +143,19 @@ round_trip(int mi, const char *what, const char *data, size_t len,
 	ok = compress_all(m, 0, data, len, cstep, &z, &err);
 	UNIT_OK(ok, "%s: compress %s (%zu bytes, pieces of %zu)%s%s",
 			method_names[mi], what, len, cstep, ok ? "" : ": ", ok ? "" : err.msg);
-	ok = ok && decompress_all(m, z.data, z.len, dstep, &back, &err);
+	ok = ok && decompress_max(m, z.data, z.len, dstep, (int64_t) len, &back, &err);
 	UNIT_OK(ok && back.len == len && memcmp(back.data, data, len) == 0,
-			"%s: %s decompresses to the original (%zu -> %zu bytes)%s%s",
+			"%s: %s decompresses to the original, its size the limit (%zu -> %zu bytes)%s%s",
 			method_names[mi], what, len, z.len, ok ? "" : ": ", ok ? "" : err.msg);
+	if (len > 0)
+	{
+		sg_buf_reset(&back);
+		sg_error_clear(&err);
+		ok = decompress_max(m, z.data, z.len, dstep, (int64_t) len - 1, &back, &err);
+		UNIT_OK(!ok && err.kind == SG_ERR_CORRUPT && back.len <= len - 1,
+				"%s: %s with a limit one byte short is refused, %zu bytes handed over (%s)",
+				method_names[mi], what, back.len, err.msg);
+	}
 	sg_buf_free(&z);
 	sg_buf_free(&back);
 }
@@ -136,6 +169,9 @@ test_round_trips(const char *wal)
 	{
 		round_trip(mi, "empty input", "", 0, 0, 0);
 		round_trip(mi, "small input", small, strlen(small), 0, 1);
+		/* output ending exactly where an output piece or buffer ends */
+		round_trip(mi, "one output piece", wal, SG_DECOMPRESS_PIECE, 0, 0);
+		round_trip(mi, "512 kB less a byte", wal, 524287, 0, 0);
 		round_trip(mi, "16 MB WAL", wal, WAL_SIZE, 0, 0);
 		round_trip(mi, "16 MB WAL in odd pieces", wal, WAL_SIZE, 7777, 3001);
 		round_trip(mi, "16 MB WAL in 1 MB pieces", wal, WAL_SIZE, 1 << 20, 65536);
@@ -233,6 +269,125 @@ test_pledge(const char *wal)
 		sg_buf_free(&z);
 		sg_buf_free(&back);
 	}
+}
+
+/* ---------------------------------------------------------------- */
+/* decompression bombs */
+
+/* sg_output_fn: count, keep nothing */
+static bool
+count_out(void *arg, const void *data, size_t len, sg_error *err)
+{
+	*(int64_t *) arg += (int64_t) len;
+	return true;
+}
+
+/* a bomb to decompress, and what decompressing it did */
+typedef struct bomb_call
+{
+	sg_compression method;
+	const sg_buf *bomb;
+	int64_t		limit;
+} bomb_call;
+
+typedef struct bomb_run
+{
+	bool		ok;				/* feed and finish succeeded */
+	bool		over_limit;
+	sg_error	err;
+	int64_t		handed;			/* bytes handed to the output function */
+	long		growth_kb;		/* peak resident memory above the start */
+} bomb_run;
+
+/* for unit_in_child: feed the whole bomb at once */
+static void
+decompress_bomb(void *arg, void *result)
+{
+	bomb_call  *call = arg;
+	bomb_run   *run = result;
+	long		before = unit_peak_rss_kb();
+	sg_decompressor *d = sg_decompressor_new(call->method, call->limit, &run->err);
+
+	run->ok = d != NULL &&
+		sg_decompressor_feed(d, call->bomb->data, call->bomb->len, count_out,
+							 &run->handed, &run->err) &&
+		sg_decompressor_finish(d, &run->err);
+	run->over_limit = d != NULL && sg_decompressor_over_limit(d);
+	sg_decompressor_free(d);
+	run->growth_kb = unit_peak_rss_kb() - before;
+}
+
+/* 4 GiB of zeros, fed all at once with a 16 MiB limit: stops at the limit */
+static void
+test_bomb(int mi, int level)
+{
+	sg_buf		bomb;
+	bomb_call	call = {methods[mi], &bomb, WAL_SIZE};
+	bomb_run	run;
+	bool		ran;
+
+	sg_buf_init(&bomb);
+	UNIT_OK(unit_make_bomb(methods[mi], level, &bomb),
+			"%s: 4 GiB of zeros compress to %zu bytes at level %d",
+			method_names[mi], bomb.len, level);
+	ran = unit_in_child(decompress_bomb, &call, &run, sizeof(run));
+	UNIT_OK(ran && !run.ok && run.err.kind == SG_ERR_CORRUPT && run.over_limit,
+			"%s: the bomb is refused as corrupt at the limit (%s)", method_names[mi], run.err.msg);
+	UNIT_OK(ran && run.handed == WAL_SIZE,
+			"%s: exactly the limit, %lld bytes, is handed over before it stops",
+			method_names[mi], (long long) run.handed);
+	UNIT_OK(ran && run.growth_kb < BOMB_MAX_RSS_KB,
+			"%s: stopping the bomb takes %ld kB of memory at the peak (limit %d kB)",
+			method_names[mi], run.growth_kb, BOMB_MAX_RSS_KB);
+	printf("# %s bomb of %zu bytes: peak memory %ld kB while decompressing\n",
+		   method_names[mi], bomb.len, run.growth_kb);
+	sg_buf_free(&bomb);
+}
+
+/*
+ * 1 MiB of wal as a zstd frame that does not record its size and asks for
+ * a 32 MiB window, as a stream compressed with --long=25 would
+ */
+static size_t
+wide_window_frame(const char *wal, char *frame, size_t cap)
+{
+	ZSTD_CCtx  *zc = ZSTD_createCCtx();
+	ZSTD_inBuffer in = {wal, 1 << 20, 0};
+	ZSTD_outBuffer out = {frame, cap, 0};
+	size_t		r;
+
+	ZSTD_CCtx_setParameter(zc, ZSTD_c_windowLog, 25);
+	r = ZSTD_compressStream2(zc, &out, &in, ZSTD_e_continue);
+	while (!ZSTD_isError(r) && (r = ZSTD_compressStream2(zc, &out, &in, ZSTD_e_end)) > 0 &&
+		   !ZSTD_isError(r))
+		;
+	ZSTD_freeCCtx(zc);
+	return ZSTD_isError(r) ? 0 : out.pos;
+}
+
+/* the window a zstd frame asks for is bounded by the limit */
+static void
+test_window(const char *wal)
+{
+	size_t		cap = ZSTD_compressBound(1 << 20);
+	char	   *frame = malloc(cap);
+	size_t		n = wide_window_frame(wal, frame, cap);
+	sg_buf		back;
+	sg_error	err;
+	bool		ok;
+
+	sg_buf_init(&back);
+	sg_error_clear(&err);
+	ok = n > 0 && decompress_max(SG_COMPRESSION_ZSTD, frame, n, 0, 1 << 20, &back, &err);
+	UNIT_OK(n > 0 && !ok && err.kind == SG_ERR_CORRUPT,
+			"zstd: a frame asking for a 32 MiB window is refused under a 1 MiB limit (%s)", err.msg);
+	sg_buf_reset(&back);
+	ok = n > 0 && decompress_max(SG_COMPRESSION_ZSTD, frame, n, 0, 32 << 20, &back, &err);
+	UNIT_OK(ok && back.len == 1 << 20 && memcmp(back.data, wal, 1 << 20) == 0,
+			"zstd: the same frame decompresses under a 32 MiB limit%s%s",
+			ok ? "" : ": ", ok ? "" : err.msg);
+	sg_buf_free(&back);
+	free(frame);
 }
 
 static bool
@@ -355,6 +510,9 @@ main(void)
 	test_round_trips(wal);
 	test_damage(wal);
 	test_pledge(wal);
+	test_bomb(0, 19);
+	test_bomb(1, 0);
+	test_window(wal);
 	test_cli(0, "zstd", wal);
 	test_cli(1, "lz4", wal);
 	test_speed(wal);

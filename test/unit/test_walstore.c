@@ -3,24 +3,34 @@
  * the rest runs against a real S3 server (the Ceph RADOS Gateway started by
  * scripts/rgw.sh, whose env.sh exports SG_TEST_S3_*): push and fetch of a
  * 16 MB segment with each compression, identical re-push, conflicting
- * re-push, .history/.partial/.backup files, missing files, and stored
- * objects that are corrupt or lack their metadata.
+ * re-push, .history/.partial/.backup files, missing files, stored
+ * objects that are corrupt or lack their metadata, and decompression
+ * bombs: 4 GiB of zeros stored as a 130 kB zstd frame (and as lz4) under a
+ * segment's name, refused by wal_fetch, wal_fetch_mem and
+ * `sgbackup wal-fetch` with small peak memory (measured) and no file left.
  */
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <openssl/evp.h>
 
 #include "compress.h"
 #include "s3_client.h"
 #include "unit.h"
+#include "unit_bomb.h"
 #include "walstore.h"
 
 #define SEG_SIZE (16 * 1024 * 1024)
+#define BOMB_MAX_RSS_KB (32 * 1024) /* peak memory allowed while refusing one */
 
 static char tmpdir[256];
 static uint64_t rng_state = 0x9E3779B97F4A7C15ULL;
@@ -132,11 +142,12 @@ test_names(void)
 		UNIT_OK(!wal_name_valid(bad[i]), "invalid WAL name \"%s\"", bad[i]);
 }
 
+/* a client for the test bucket under prefix, or NULL with err set */
 static s3_client *
-make_client(const char *endpoint, const char *ca_file, char *prefix)
+new_client(const char *endpoint, const char *ca_file, const char *prefix,
+		   sg_error *err)
 {
 	sg_storage	st;
-	sg_error	err;
 	s3_client  *c;
 
 	sg_storage_init(&st);
@@ -147,10 +158,19 @@ make_client(const char *endpoint, const char *ca_file, char *prefix)
 	st.region = sg_strdup(getenv("SG_TEST_S3_REGION"));
 	st.force_path_style = true;
 	st.ca_file = sg_strdup(ca_file);
-	sg_error_clear(&err);
-	c = s3_client_new(&st, NULL, NULL, &err);
-	UNIT_OK(c != NULL, "client for %s%s%s", endpoint, c ? "" : ": ", c ? "" : err.msg);
+	sg_error_clear(err);
+	c = s3_client_new(&st, NULL, NULL, err);
 	sg_storage_free(&st);
+	return c;
+}
+
+static s3_client *
+make_client(const char *endpoint, const char *ca_file, char *prefix)
+{
+	sg_error	err;
+	s3_client  *c = new_client(endpoint, ca_file, prefix, &err);
+
+	UNIT_OK(c != NULL, "client for %s%s%s", endpoint, c ? "" : ": ", c ? "" : err.msg);
 	return c;
 }
 
@@ -367,6 +387,369 @@ test_corrupt(s3_client *c, const char *name, const char *data, size_t len)
 	sg_buf_free(&bad);
 }
 
+/* ---------------------------------------------------------------- */
+/* decompression bombs */
+
+/* hex sha256 of len zero bytes: what the start of a bomb hashes to */
+static void
+zeros_sha256(size_t len, char *hex)
+{
+	char	   *zeros = calloc(1, len + 1);
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int n = 0;
+
+	EVP_Digest(zeros, len, md, &n, EVP_sha256(), NULL);
+	for (unsigned int i = 0; i < n; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	free(zeros);
+}
+
+/* store bomb under wal/<name> with metadata claiming size bytes of zeros */
+static bool
+put_bomb(s3_client *c, const char *name, const sg_buf *bomb,
+		 sg_compression method, int64_t size)
+{
+	char		key[128],
+				size_text[32],
+				sha[65];
+	s3_meta		meta[3];
+	sg_error	err;
+	bool		ok;
+
+	snprintf(key, sizeof(key), "wal/%s", name);
+	snprintf(size_text, sizeof(size_text), "%lld", (long long) size);
+	zeros_sha256(size < SEG_SIZE ? (size_t) size : SEG_SIZE, sha);
+	meta[0] = (s3_meta) {"sgbackup-compression", sg_compression_name(method)};
+	meta[1] = (s3_meta) {"sgbackup-size", size_text};
+	meta[2] = (s3_meta) {"sgbackup-sha256", sha};
+	sg_error_clear(&err);
+	ok = s3_put_object(c, key, bomb->data, bomb->len, meta, 3, &err);
+	UNIT_OK(ok, "store a %s bomb of %zu bytes as %s, claiming %lld bytes%s%s",
+			sg_compression_name(method), bomb->len, key, (long long) size,
+			ok ? "" : ": ", ok ? "" : err.msg);
+	return ok;
+}
+
+/* a fetch to make in a child process, and what it returned */
+typedef struct fetch_call
+{
+	const char *prefix;
+	const char *name;
+	const char *dest;			/* NULL: wal_fetch_mem */
+} fetch_call;
+
+typedef struct fetch_run
+{
+	int			rc;
+	sg_error	err;
+	size_t		out_len;		/* wal_fetch_mem: bytes returned */
+	long		growth_kb;		/* peak resident memory above the start */
+} fetch_run;
+
+/* for unit_in_child: the fetch, with a client of the child's own */
+static void
+fetch_here(void *arg, void *result)
+{
+	fetch_call *call = arg;
+	fetch_run  *run = result;
+	s3_client  *c = new_client(getenv("SG_TEST_S3_HTTP"), NULL, call->prefix, &run->err);
+	long		before = unit_peak_rss_kb();
+	sg_buf		out;
+
+	sg_buf_init(&out);
+	if (c == NULL)
+		run->rc = -2;
+	else if (call->dest != NULL)
+		run->rc = wal_fetch(c, call->name, call->dest, &run->err);
+	else
+		run->rc = wal_fetch_mem(c, call->name, 1 << 20, &out, &run->err);
+	run->growth_kb = unit_peak_rss_kb() - before;
+	run->out_len = out.len;
+	sg_buf_free(&out);
+	s3_client_free(c);
+}
+
+/* wal_fetch of a bomb: refused, dest untouched, small peak */
+static void
+fetch_bomb(const char *prefix, const char *name, const char *what)
+{
+	const char *untouched = "the previous content of dest\n";
+	char		dest[PATH_LEN],
+				tmp[PATH_LEN + 16];
+	fetch_call	call = {prefix, name, dest};
+	fetch_run	res;
+	bool		ran;
+
+	path_of(dest, name, ".bomb-dest");
+	snprintf(tmp, sizeof(tmp), "%s.sgbackup.tmp", dest);
+	write_file(dest, untouched, strlen(untouched));
+	ran = unit_in_child(fetch_here, &call, &res, sizeof(res));
+	UNIT_OK(ran && res.rc == -1 && res.err.kind == SG_ERR_CORRUPT,
+			"wal_fetch refuses %s as corrupt (%s; %s)", what, res.err.msg, res.err.detail);
+	UNIT_OK(file_is(dest, untouched, strlen(untouched)) && !exists(tmp),
+			"wal_fetch of %s leaves dest untouched and no temporary file", what);
+	UNIT_OK(ran && res.growth_kb < BOMB_MAX_RSS_KB,
+			"wal_fetch of %s takes %ld kB of memory at its peak (limit %d kB)",
+			what, res.growth_kb, BOMB_MAX_RSS_KB);
+}
+
+/* the sgbackup program of this tree (test/unit/X -> src/bin/sgbackup) */
+static bool
+program_path(char *out, size_t size)
+{
+	const char *given = getenv("SG_TEST_SGBACKUP");
+	char		self[PATH_LEN];
+	ssize_t		n;
+	char	   *cut;
+
+	snprintf(out, size, "src/bin/sgbackup of this tree");
+	if (given && given[0])
+		snprintf(out, size, "%s", given);
+	else
+	{
+		n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+		if (n < 0)
+			return false;
+		self[n] = '\0';
+		if ((cut = strstr(self, "/test/unit/")) == NULL)
+			return false;
+		*cut = '\0';
+		snprintf(out, size, "%s/src/bin/sgbackup", self);
+	}
+	return access(out, X_OK) == 0;
+}
+
+/*
+ * Run as `test_walstore --peak-rss REPORT PROGRAM ARGS...`: run PROGRAM and
+ * write its wait status and peak memory to REPORT.  A process's peak
+ * memory counts the process it was forked from, so the program is forked
+ * from this small fresh image, not from the test with its buffers.
+ */
+static int
+report_peak_rss(char **argv)
+{
+	const char *report = argv[0];
+	struct rusage ru;
+	FILE	   *f;
+	int			status;
+	pid_t		pid = fork();
+
+	if (pid == 0)
+	{
+		execv(argv[1], argv + 1);
+		_exit(125);
+	}
+	if (pid < 0 || wait4(pid, &status, 0, &ru) != pid || (f = fopen(report, "w")) == NULL)
+		return 1;
+	fprintf(f, "%d %ld\n", status, ru.ru_maxrss);
+	return fclose(f) == 0 ? 0 : 1;
+}
+
+/* how a run of the program ended */
+typedef struct program_run
+{
+	int			status;			/* from wait4 */
+	int			code;			/* exit status, or 128 + signal */
+	long		peak_rss_kb;	/* of the program alone */
+	char		stderr_text[2048];
+} program_run;
+
+#define MAX_ARGS 8
+
+/*
+ * In a child: `program wal-fetch args...` through report_peak_rss, with
+ * the test bucket in SGBACKUP_* variables and stderr to a file
+ */
+static void
+exec_wal_fetch(const char *program, const char *prefix, const char *const *args,
+			   const char *errpath, const char *report)
+{
+	const char *region = getenv("SG_TEST_S3_REGION");
+	const char *argv[MAX_ARGS + 6] = {"test_walstore", "--peak-rss", report, program, "wal-fetch"};
+	char		bucket[300];
+	int			fd = open(errpath, O_CREAT | O_TRUNC | O_WRONLY, 0600);
+
+	if (fd < 0 || dup2(fd, 2) < 0)
+		_exit(125);
+	for (int i = 0; i < MAX_ARGS && args[i]; i++)
+		argv[5 + i] = args[i];
+	snprintf(bucket, sizeof(bucket), "%s/%s", getenv("SG_TEST_S3_BUCKET"), prefix);
+	setenv("SGBACKUP_S3_BUCKET", bucket, 1);
+	setenv("SGBACKUP_S3_ENDPOINT", getenv("SG_TEST_S3_HTTP"), 1);
+	setenv("SGBACKUP_S3_REGION", region ? region : "us-east-1", 1);
+	setenv("SGBACKUP_S3_FORCE_PATH_STYLE", "true", 1);
+	execv("/proc/self/exe", (char *const *) argv);
+	_exit(125);
+}
+
+/*
+ * Run `sgbackup wal-fetch args...` (NULL-terminated), measuring its peak
+ * memory; tag names the files kept for it
+ */
+static bool
+run_wal_fetch(const char *program, const char *prefix, const char *tag,
+			  const char *const *args, program_run *run)
+{
+	char		errpath[PATH_LEN],
+				report[PATH_LEN];
+	FILE	   *f;
+	size_t		n = 0;
+	int			status;
+	bool		ok;
+	pid_t		pid;
+
+	path_of(errpath, tag, ".stderr");
+	path_of(report, tag, ".peak-rss");
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0)
+		exec_wal_fetch(program, prefix, args, errpath, report);
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || status != 0 ||
+		(f = fopen(report, "r")) == NULL)
+	{
+		UNIT_OK(0, "run %s through test_walstore --peak-rss", program);
+		return false;
+	}
+	ok = fscanf(f, "%d %ld", &run->status, &run->peak_rss_kb) == 2;
+	fclose(f);
+	if ((f = fopen(errpath, "r")) != NULL)
+	{
+		n = fread(run->stderr_text, 1, sizeof(run->stderr_text) - 1, f);
+		fclose(f);
+	}
+	run->stderr_text[n] = '\0';
+	run->code = WIFEXITED(run->status) ? WEXITSTATUS(run->status) : 128 + WTERMSIG(run->status);
+	printf("# sgbackup wal-fetch %s: exit %d, peak RSS %ld kB\n", tag, run->code, run->peak_rss_kb);
+	/* its first lines of stderr */
+	for (const char *p = run->stderr_text; *p && p < run->stderr_text + 400;)
+	{
+		size_t		k = strcspn(p, "\n");
+
+		printf("#   %.*s\n", (int) k, p);
+		p += k + (p[k] != '\0');
+	}
+	UNIT_OK(ok, "sgbackup wal-fetch %s ran", tag);
+	return ok;
+}
+
+/* `sgbackup wal-fetch` of a bomb: the figure issue 6 asks for */
+static void
+program_bomb(const char *program, const char *prefix, const char *name,
+			 const char *what)
+{
+	char		dest[PATH_LEN],
+				tmp[PATH_LEN + 16];
+	const char *args[] = {name, dest, NULL};
+	program_run run;
+
+	path_of(dest, name, ".program-dest");
+	snprintf(tmp, sizeof(tmp), "%s.sgbackup.tmp", dest);
+	if (!run_wal_fetch(program, prefix, what, args, &run))
+		return;
+	UNIT_OK(WIFEXITED(run.status) && run.code > 125,
+			"sgbackup wal-fetch of %s exits above 125, so recovery stops (exit %d)", what, run.code);
+	UNIT_OK(strstr(run.stderr_text, "larger") != NULL || strstr(run.stderr_text, "corrupt") != NULL,
+			"sgbackup wal-fetch of %s says the file is larger than stored or corrupt", what);
+	UNIT_OK(!exists(dest) && !exists(tmp),
+			"sgbackup wal-fetch of %s leaves no file at dest and no temporary file", what);
+	UNIT_OK(run.peak_rss_kb < BOMB_MAX_RSS_KB,
+			"sgbackup wal-fetch of %s peaks at %ld kB of memory (limit %d kB)",
+			what, run.peak_rss_kb, BOMB_MAX_RSS_KB);
+}
+
+/* a good segment, a missing file, a bad name, a wrong argument count */
+static void
+program_exits(s3_client *c, const char *program, const char *prefix,
+			  const char *good, const char *seg)
+{
+	char		src[PATH_LEN],
+				dest[PATH_LEN];
+	const char *args_good[] = {good, dest, NULL};
+	const char *args_missing[] = {"0000000100000000000000FE", dest, NULL};
+	const char *args_bad[] = {"not-a-wal-name", dest, NULL};
+	const char *args_few[] = {good, NULL};
+	program_run run;
+	sg_error	err;
+	bool		ok;
+
+	sg_error_clear(&err);
+	ok = write_file(path_of(src, good, ""), seg, SEG_SIZE) &&
+		wal_push(c, src, good, SG_COMPRESSION_ZSTD, 0, NULL, &err);
+	UNIT_OK(ok, "push %s%s%s", good, ok ? "" : ": ", ok ? "" : err.msg);
+	path_of(dest, good, ".program-good");
+	if (run_wal_fetch(program, prefix, "of a good segment", args_good, &run))
+	{
+		UNIT_OK(run.code == 0 && file_is(dest, seg, SEG_SIZE),
+				"sgbackup wal-fetch of a good segment exits 0 with the file (exit %d)", run.code);
+		UNIT_OK(run.peak_rss_kb < BOMB_MAX_RSS_KB,
+				"sgbackup wal-fetch of a good segment peaks at %ld kB of memory", run.peak_rss_kb);
+	}
+	path_of(dest, "missing", ".program");
+	if (run_wal_fetch(program, prefix, "of a missing file", args_missing, &run))
+		UNIT_OK(run.code == 1 && run.stderr_text[0] == '\0' && !exists(dest),
+				"sgbackup wal-fetch of a missing file exits 1 quietly (exit %d)", run.code);
+	if (run_wal_fetch(program, prefix, "of an invalid name", args_bad, &run))
+		UNIT_OK(run.code > 125 && strstr(run.stderr_text, "not-a-wal-name") != NULL,
+				"sgbackup wal-fetch of an invalid name exits above 125 (exit %d)", run.code);
+	if (run_wal_fetch(program, prefix, "with one argument", args_few, &run))
+		UNIT_OK(run.code > 125, "sgbackup wal-fetch with one argument exits above 125 (exit %d)",
+				run.code);
+}
+
+/* wal_fetch_mem of a bomb stored as a .history file claiming 1000 bytes */
+static void
+fetch_mem_bomb(const char *prefix, const char *name)
+{
+	fetch_call	call = {prefix, name, NULL};
+	fetch_run	res;
+	bool		ran = unit_in_child(fetch_here, &call, &res, sizeof(res));
+
+	UNIT_OK(ran && res.rc == -1 && res.err.kind == SG_ERR_CORRUPT && res.out_len == 0,
+			"wal_fetch_mem refuses a bomb claiming 1000 bytes (%s; %s)", res.err.msg, res.err.detail);
+	UNIT_OK(ran && res.growth_kb < BOMB_MAX_RSS_KB,
+			"wal_fetch_mem of a bomb takes %ld kB of memory at its peak (limit %d kB)",
+			res.growth_kb, BOMB_MAX_RSS_KB);
+}
+
+/*
+ * 4 GiB of zeros under segment names claiming 16 MiB (and the sha256 of
+ * 16 MiB of zeros, so only the size gives them away), under a segment name
+ * claiming all of it, and under a .history name claiming 1000 bytes.
+ */
+static void
+test_bombs(s3_client *c, const char *prefix, const char *seg)
+{
+	sg_buf		zbomb,
+				lbomb;
+	char		program[PATH_LEN];
+
+	sg_buf_init(&zbomb);
+	sg_buf_init(&lbomb);
+	UNIT_OK(unit_make_bomb(SG_COMPRESSION_ZSTD, 0, &zbomb) &&
+			unit_make_bomb(SG_COMPRESSION_LZ4, 0, &lbomb),
+			"4 GiB of zeros compress to %zu bytes (zstd) and %zu bytes (lz4)",
+			zbomb.len, lbomb.len);
+	if (put_bomb(c, "000000010000000000000020", &zbomb, SG_COMPRESSION_ZSTD, SEG_SIZE))
+		fetch_bomb(prefix, "000000010000000000000020", "a zstd bomb claiming 16 MiB");
+	if (put_bomb(c, "000000010000000000000021", &lbomb, SG_COMPRESSION_LZ4, SEG_SIZE))
+		fetch_bomb(prefix, "000000010000000000000021", "an lz4 bomb claiming 16 MiB");
+	if (put_bomb(c, "000000010000000000000022", &zbomb, SG_COMPRESSION_ZSTD, UNIT_BOMB_SIZE))
+		fetch_bomb(prefix, "000000010000000000000022", "a zstd bomb claiming its 4 GiB");
+	if (put_bomb(c, "00000009.history", &zbomb, SG_COMPRESSION_ZSTD, 1000))
+		fetch_mem_bomb(prefix, "00000009.history");
+
+	if (!program_path(program, sizeof(program)))
+		UNIT_OK(0, "no sgbackup program at %s (build it with make, or set SG_TEST_SGBACKUP)", program);
+	else
+	{
+		program_bomb(program, prefix, "000000010000000000000020", "a zstd bomb claiming 16 MiB");
+		program_bomb(program, prefix, "000000010000000000000021", "an lz4 bomb claiming 16 MiB");
+		program_exits(c, program, prefix, "000000010000000000000023", seg);
+	}
+	sg_buf_free(&zbomb);
+	sg_buf_free(&lbomb);
+}
+
 typedef struct key_list
 {
 	char	   *keys[256];
@@ -401,7 +784,7 @@ cleanup(s3_client *c)
 }
 
 int
-main(void)
+main(int argc, char **argv)
 {
 	const char *http = getenv("SG_TEST_S3_HTTP");
 	const char *https = getenv("SG_TEST_S3_HTTPS");
@@ -412,6 +795,8 @@ main(void)
 	sg_error	err;
 	s3_client  *c;
 
+	if (argc > 3 && strcmp(argv[1], "--peak-rss") == 0)
+		return report_peak_rss(argv + 2);
 	test_names();
 	if (http == NULL || http[0] == '\0')
 	{
@@ -448,9 +833,11 @@ main(void)
 			   SG_COMPRESSION_LZ4);
 	push_fetch(c, "000000010000000000000004.partial", seg, SEG_SIZE / 2, SG_COMPRESSION_ZSTD);
 	push_fetch(c, "000000010000000000000005", "", 0, SG_COMPRESSION_ZSTD);
+	push_fetch(c, "000000010000000000000007", "", 0, SG_COMPRESSION_NONE);
 
 	test_missing(c);
 	test_corrupt(c, "000000010000000000000001", seg, SEG_SIZE);
+	test_bombs(c, prefix, seg);
 
 	if (https && https[0] && getenv("SG_TEST_S3_CA_FILE"))
 	{
