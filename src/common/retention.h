@@ -1,12 +1,44 @@
 /*
- * retention.h - applying retention to the bucket: list the backups and
- * the WAL, make the plan (backup_catalog.h) and carry it out.  Shared by
+ * retention.h - retention over the backup catalog (backup_catalog.h): the
+ * plan of what to delete, made without I/O of its own so that unit tests
+ * can check it, and carrying it out.  sg_retention_run lists the backups
+ * and the WAL, makes the plan and executes it; it is shared by
  * sgbackup_apply_retention(), the scheduler and `sgbackup retention`.
  */
 #ifndef SG_RETENTION_H
 #define SG_RETENTION_H
 
 #include "backup_catalog.h"
+
+/* the retention plan: what to delete (no I/O; unit-testable) */
+typedef struct retention_plan
+{
+	char	  **backups;		/* backup names to delete */
+	int			nbackups;
+	char	  **wal;			/* WAL object keys ("wal/<name>") to delete */
+	int			nwal;
+} retention_plan;
+
+/*
+ * Keep the newest `keep` completed managed backups; plan deleting older
+ * managed completed backups, failed backups older than the newest
+ * completed one, and WAL older than the oldest kept backup's start
+ * segment, except .history files and what a permanent backup needs
+ * (its start to stop segments).  Running backups are never touched.
+ * wal_names are object names under wal/ (without the "wal/").
+ */
+extern void retention_make_plan(const backup_info *backups, int nbackups,
+								char *const *wal_names, int nwal, int keep,
+								retention_plan *plan);
+extern void retention_plan_free(retention_plan *plan);
+
+/*
+ * Carry out a plan: delete every object of each backup (metadata.json
+ * first, so that a half-deleted backup is never listed as completed), then
+ * the WAL, in batches of up to 1000 keys.
+ */
+extern bool retention_execute(s3_client *c, const retention_plan *plan,
+							  sg_error *err);
 
 /* on success plan holds what was deleted (free with retention_plan_free) */
 extern bool sg_retention_run(s3_client *c, int keep,

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "backup_catalog.h"
+#include "retention.h"
 #include "unit.h"
 
 #define SEC		INT64_C(1000000)

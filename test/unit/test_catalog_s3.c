@@ -13,7 +13,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#include "backup_catalog.h"
+#include "retention.h"
 #include "s3_client.h"
 #include "unit.h"
 
