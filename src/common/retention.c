@@ -143,10 +143,11 @@ backup_ptr_cmp(const void *a, const void *b)
 	return backup_order_cmp(*(const backup_info *const *) a, *(const backup_info *const *) b);
 }
 
-void
+bool
 retention_make_plan(const backup_info *backups, int nbackups,
 					char *const *wal_names, int nwal, int keep,
-					retention_plan *plan)
+					history_read_fn read_history, void *arg,
+					retention_plan *plan, sg_error *err)
 {
 	const backup_info **sorted = sg_malloc(sizeof(backup_info *) * (nbackups ? nbackups : 1));
 	bool	   *kept = sg_malloc(sizeof(bool) * (nbackups ? nbackups : 1));
@@ -191,6 +192,7 @@ retention_make_plan(const backup_info *backups, int nbackups,
 	plan_wal(sorted, nbackups, kept, wal_names, nwal, plan);
 	free(sorted);
 	free(kept);
+	return true;
 }
 
 void
@@ -261,8 +263,9 @@ sg_retention_run(s3_client *c, int keep, backup_running_fn is_running,
 		backup_catalog_list(c, is_running, arg, &backups, &nbackups, err);
 	if (ok)
 	{
-		retention_make_plan(backups, nbackups, wal.names, wal.n, keep, plan);
-		ok = retention_execute(c, plan, err);
+		ok = retention_make_plan(backups, nbackups, wal.names, wal.n, keep,
+								 NULL, NULL, plan, err) &&
+			retention_execute(c, plan, err);
 	}
 	if (backups)
 		backup_list_free(backups, nbackups);

@@ -9,6 +9,7 @@
 #define SG_RETENTION_H
 
 #include "backup_catalog.h"
+#include "sg_buf.h"
 
 /* the retention plan: what to delete (no I/O; unit-testable) */
 typedef struct retention_plan
@@ -27,9 +28,18 @@ typedef struct retention_plan
  * (its start to stop segments).  Running backups are never touched.
  * wal_names are object names under wal/ (without the "wal/").
  */
-extern void retention_make_plan(const backup_info *backups, int nbackups,
+/*
+ * How the plan reads a timeline history file: wal/<name> ("00000002.history")
+ * into out.  Returns 1 when read, 0 when it is not stored or unreadable,
+ * -1 on an error that stops retention (err set).
+ */
+typedef int (*history_read_fn) (void *arg, const char *name, sg_buf *out,
+								sg_error *err);
+
+extern bool retention_make_plan(const backup_info *backups, int nbackups,
 								char *const *wal_names, int nwal, int keep,
-								retention_plan *plan);
+								history_read_fn read_history, void *arg,
+								retention_plan *plan, sg_error *err);
 extern void retention_plan_free(retention_plan *plan);
 
 /*
