@@ -14,7 +14,8 @@ use PostgreSQL::Test::Utils;
 use Test::More;
 
 our @EXPORT = qw(s3_env write_secrets storage_yaml aws wait_for_query
-  run_sgbackup slurp unique_prefix tcp_proxy_start tcp_proxy_stop);
+  run_sgbackup slurp unique_prefix tcp_proxy_start tcp_proxy_stop
+  restore_backup);
 
 # the gateway's settings, or skip the whole test file
 sub s3_env
@@ -157,6 +158,44 @@ sub slurp
 	my $data = <$fh>;
 	close $fh;
 	return $data;
+}
+
+# Restore backup NAME from the bucket path PATH into NODE (made with
+# PostgreSQL::Test::Cluster->new, not initialised), the way scripts/demo.sh
+# does until `sgbackup restore` exists: the backup's objects downloaded with
+# awscli, base.tar.zst unpacked with zstd and tar, backup_manifest copied,
+# recovery.signal, and restore_command = 'sgbackup wal-fetch'.  %o: config
+# (the SGObjectStorage file for wal-fetch), secrets (its secrets directory),
+# conf (more postgresql.conf lines, such as a recovery target).  The node
+# keeps the PGDATA/sgbackup/ and postgresql.conf of the server the backup
+# came from, so it archives to the same path unless conf says otherwise.
+# Backups with tablespaces are not handled.
+sub restore_backup
+{
+	my ($s3, $path, $name, $node, %o) = @_;
+	my $dl = PostgreSQL::Test::Utils::tempdir;
+	my $data = $node->data_dir;
+	my ($rc) = aws($s3, 's3', 'cp', '--recursive', '--quiet',
+		"s3://$s3->{bucket}/$path/backups/$name/", "$dl/");
+	die "could not download backup $name" if $rc != 0;
+	die "backup $name is not in the bucket (no base.tar.zst)" unless -e "$dl/base.tar.zst";
+	my @archives = grep { !m{/base\.tar\.zst$} } glob("$dl/*.tar*");
+	die "backup $name has tablespaces (@archives), which restore_backup does not handle"
+	  if @archives;
+	make_path($data);
+	chmod 0700, $data;
+	system("zstd -q -d -c '$dl/base.tar.zst' | tar -x -C '$data'") == 0
+	  or die "could not unpack $dl/base.tar.zst";
+	system('cp', "$dl/backup_manifest", "$data/") == 0 or die;
+	my $host = $node->host;
+	my $port = $node->port;
+	$node->append_conf('postgresql.conf', qq{
+port = $port
+unix_socket_directories = '$host'
+restore_command = 'SGBACKUP_SECRETS_DIRECTORY=$o{secrets} sgbackup wal-fetch --config $o{config} %f %p'
+} . ($o{conf} // ''));
+	$node->append_conf('recovery.signal', '');
+	return;
 }
 
 1;
