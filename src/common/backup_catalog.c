@@ -4,11 +4,12 @@
  * completed, failed and running backups apart, and deleting a backup.
  * The retention plan over this catalog is in retention.c.
  *
- * Order of backups: by start LSN, then start time; a backup whose start LSN
- * is not known yet (a running backup that has not reached its checkpoint,
- * or one that failed before) sorts after all backups with a known LSN, by
- * start time among themselves.  The name only breaks exact ties, so that
- * the order is stable.
+ * Order of backups, oldest first: a completed backup by when it finished,
+ * any other by when it started; a backup whose time is not known sorts
+ * last.  Not by LSN: a restore into the same bucket path forks a new
+ * timeline at an older LSN, so the newest backup can have the lowest LSN.
+ * Equal times are ordered by start LSN (unknown last), and the name breaks
+ * exact ties, so that the order is stable.
  */
 #ifndef _DEFAULT_SOURCE
 #define _DEFAULT_SOURCE			/* timegm */
@@ -905,16 +906,28 @@ read_backup(s3_client *c, const listed_backup *lb, backup_running_fn is_running,
 	return read_unfinished(c, lb, is_running, arg, out, err);
 }
 
+/* when a backup counts as taken, for the order (see the top of this file) */
+static int64_t
+order_time(const backup_info *b)
+{
+	int64_t		t = b->status == BACKUP_COMPLETED && b->finished_at != 0 ?
+		b->finished_at : b->started_at;
+
+	return t != 0 ? t : INT64_MAX;
+}
+
 int
 backup_order_cmp(const backup_info *a, const backup_info *b)
 {
+	int64_t		ta = order_time(a);
+	int64_t		tb = order_time(b);
 	uint64_t	la = a->start_lsn ? a->start_lsn : UINT64_MAX;
 	uint64_t	lb = b->start_lsn ? b->start_lsn : UINT64_MAX;
 
+	if (ta != tb)
+		return ta < tb ? -1 : 1;
 	if (la != lb)
 		return la < lb ? -1 : 1;
-	if (a->started_at != b->started_at)
-		return a->started_at < b->started_at ? -1 : 1;
 	return strcmp(a->name ? a->name : "", b->name ? b->name : "");
 }
 

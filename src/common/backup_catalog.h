@@ -67,10 +67,10 @@ extern bool backup_catalog_put(s3_client *c, const backup_info *b,
 							   const char *object, sg_error *err);
 
 /*
- * All backups under backups/, ordered oldest first by start LSN, then start
- * time (never by name); those without a known start LSN come after all
- * others, by start time.  Status: metadata.json → completed; failed.json →
- * failed; otherwise running when is_running(name) says so, else failed
+ * All backups under backups/, oldest first (newest last): completed ones by
+ * when they finished, the others by when they started, never by LSN or
+ * name (backup_order_cmp).  Status: metadata.json → completed; failed.json
+ * → failed; otherwise running when is_running(name) says so, else failed
  * ("interrupted").  is_running may be NULL (then: running).
  */
 typedef bool (*backup_running_fn) (void *arg, const char *name);

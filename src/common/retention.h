@@ -11,7 +11,7 @@
 #include "backup_catalog.h"
 #include "sg_buf.h"
 
-/* the retention plan: what to delete (no I/O; unit-testable) */
+/* the retention plan: what to delete */
 typedef struct retention_plan
 {
 	char	  **backups;		/* backup names to delete */
@@ -21,21 +21,24 @@ typedef struct retention_plan
 } retention_plan;
 
 /*
- * Keep the newest `keep` completed managed backups; plan deleting older
- * managed completed backups, failed backups older than the newest
- * completed one, and WAL older than the oldest kept backup's start
- * segment, except .history files and what a permanent backup needs
- * (its start to stop segments).  Running backups are never touched.
- * wal_names are object names under wal/ (without the "wal/").
- */
-/*
- * How the plan reads a timeline history file: wal/<name> ("00000002.history")
- * into out.  Returns 1 when read, 0 when it is not stored or unreadable,
- * -1 on an error that stops retention (err set).
+ * How the plan reads a timeline history file, wal/<name> such as
+ * "00000002.history", into out.  Returns 1 when read, 0 when it is not
+ * stored or cannot be read (its timeline is then unknown), -1 on an error
+ * that stops retention (err set).
  */
 typedef int (*history_read_fn) (void *arg, const char *name, sg_buf *out,
 								sg_error *err);
 
+/*
+ * Keep the newest `keep` (at least 1) completed managed backups in the
+ * order of backup_order_cmp; plan deleting older completed managed
+ * backups, failed backups older than the newest completed one, and the WAL
+ * that no kept, permanent or running backup needs, timeline by timeline
+ * (retention.c says which; the history files of the listing are read with
+ * read_history, one at a time).  .history files are never deleted.
+ * wal_names are object names under wal/ (without the "wal/").  False when
+ * read_history fails; the plan is then empty.
+ */
 extern bool retention_make_plan(const backup_info *backups, int nbackups,
 								char *const *wal_names, int nwal, int keep,
 								history_read_fn read_history, void *arg,
@@ -50,7 +53,11 @@ extern void retention_plan_free(retention_plan *plan);
 extern bool retention_execute(s3_client *c, const retention_plan *plan,
 							  sg_error *err);
 
-/* on success plan holds what was deleted (free with retention_plan_free) */
+/*
+ * List wal/ and the backups, make the plan (reading the history files with
+ * wal_fetch_mem) and carry it out.  On success plan holds what was deleted
+ * (free with retention_plan_free).
+ */
 extern bool sg_retention_run(s3_client *c, int keep,
 							 backup_running_fn is_running, void *arg,
 							 retention_plan *plan, sg_error *err);

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "retention.h"
@@ -986,7 +987,17 @@ test_history_parsing(void)
 	wal_free(&w);
 }
 
-/* 100k WAL names: the plan's time, never a failure on it */
+/* peak resident memory so far, kB */
+static long
+peak_rss_kb(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_maxrss;
+}
+
+/* 100k WAL names: the plan's time and memory, printed, never a failure */
 static void
 test_many_wal_files(void)
 {
@@ -997,10 +1008,13 @@ test_many_wal_files(void)
 	history_file histories[] = {{"00000002.history", history}, {NULL, NULL}};
 	struct timespec t0,
 				t1;
+	long		rss0 = peak_rss_kb(),
+				rss1;
 
 	/* timeline 1: segments 1..50000; timeline 2 forks at 40000, to 89999 */
 	wal_segments(&w, 1, 1, 50000);
 	wal_segments(&w, 2, 40000, 89999);
+	rss1 = peak_rss_kb();
 	snprintf(history, sizeof(history), "1\t%X/%X\tno recovery target specified\n",
 			 (unsigned) (seg_lsn(40000, 0) >> 32), (unsigned) seg_lsn(40000, 0));
 	b[0] = mk("old-tl1", BACKUP_COMPLETED, false, 1, 1000, 1001, T0);
@@ -1010,8 +1024,10 @@ test_many_wal_files(void)
 	if (make_plan(b, 2, &w, 1, histories, &p))
 	{
 		clock_gettime(CLOCK_MONOTONIC, &t1);
-		printf("# plan over %d WAL names: %.1f ms, %d to delete\n", w.n - 1,
-			   (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6, p.nwal);
+		printf("# plan over %d WAL names: %.1f ms, %d to delete; peak memory: "
+			   "the listing +%ld kB, the plan +%ld kB\n", w.n - 1,
+			   (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6, p.nwal,
+			   rss1 - rss0, peak_rss_kb() - rss1);
 		UNIT_OK(p.nwal == 50000 + 30000 && p.nbackups == 1 &&
 				wal_deleted(&p, "00000002000001110000006F") &&
 				!wal_deleted(&p, "000000020000011100000070"),
