@@ -168,7 +168,9 @@ sub slurp
 # (the SGObjectStorage file for wal-fetch), secrets (its secrets directory),
 # conf (more postgresql.conf lines, such as a recovery target).  The node
 # keeps the PGDATA/sgbackup/ and postgresql.conf of the server the backup
-# came from, so it archives to the same path unless conf says otherwise.
+# came from, so it archives to the same path unless conf says otherwise;
+# the recovery target that server may itself have been restored with is
+# reset, so that without one in conf recovery replays all archived WAL.
 # Backups with tablespaces are not handled.
 sub restore_backup
 {
@@ -193,6 +195,12 @@ sub restore_backup
 port = $port
 unix_socket_directories = '$host'
 restore_command = 'SGBACKUP_SECRETS_DIRECTORY=$o{secrets} sgbackup wal-fetch --config $o{config} %f %p'
+recovery_target = ''
+recovery_target_name = ''
+recovery_target_time = ''
+recovery_target_xid = ''
+recovery_target_lsn = ''
+recovery_target_action = 'pause'
 } . ($o{conf} // ''));
 	$node->append_conf('recovery.signal', '');
 	return;

@@ -140,8 +140,8 @@ is($node2->safe_psql('postgres', qq{
 # WAL after B2 that a restore of B2 must replay
 write_rows($node2, 10501, 12000);
 $node2->safe_psql('postgres', 'DELETE FROM items WHERE id % 11 = 0');
-my $tl2_contents = contents($node2);
 ok(archive_all($node2), 'timeline 2 is archived');
+my $tl2_contents = contents($node2);
 my @wal_before = wal_objects();
 ok((grep { $_ eq '00000002.history' } @wal_before), '00000002.history is in the bucket');
 
