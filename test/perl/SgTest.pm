@@ -10,12 +10,13 @@ use File::Path qw(make_path);
 use FindBin;
 use IO::Socket::INET;
 use IPC::Run;
+use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
 
 our @EXPORT = qw(s3_env write_secrets storage_yaml aws wait_for_query
   run_sgbackup slurp unique_prefix tcp_proxy_start tcp_proxy_stop
-  restore_backup);
+  restore_backup gateway_storage archiving_node);
 
 # the gateway's settings, or skip the whole test file
 sub s3_env
@@ -204,6 +205,49 @@ recovery_target_action = 'pause'
 } . ($o{conf} // ''));
 	$node->append_conf('recovery.signal', '');
 	return;
+}
+
+# An SGObjectStorage NAME for the gateway under the bucket path
+# <bucket>/PREFIX, its credentials written as a Secret into DIR/secrets.
+# Returns { name, yaml (the document), config (DIR/NAME.yaml, holding it),
+# secrets (the secrets directory) }.
+sub gateway_storage
+{
+	my ($s3, $name, $prefix, $dir) = @_;
+	my %st = (name => $name, config => "$dir/$name.yaml", secrets => "$dir/secrets");
+	write_secrets($st{secrets}, 'creds',
+		accessKeyId => $s3->{access_key},
+		secretAccessKey => $s3->{secret_key});
+	$st{yaml} = storage_yaml(
+		name => $name,
+		bucket => "$s3->{bucket}/$prefix",
+		endpoint => $s3->{http},
+		region => $s3->{region},
+		secret => 'creds');
+	open my $fh, '>', $st{config} or die "$st{config}: $!";
+	print $fh $st{yaml};
+	close $fh;
+	return \%st;
+}
+
+# A started server (PostgreSQL::Test::Cluster NAME) archiving with sgbackup
+# to the object storage ST of gateway_storage, applied
+sub archiving_node
+{
+	my ($name, $st) = @_;
+	my $node = PostgreSQL::Test::Cluster->new($name);
+	$node->init(allows_streaming => 1);
+	$node->append_conf('postgresql.conf', qq{
+shared_preload_libraries = 'sgbackup'
+archive_mode = on
+archive_library = 'sgbackup'
+sgbackup.secrets_directory = '$st->{secrets}'
+sgbackup.object_storage = '$st->{name}'
+});
+	$node->start;
+	$node->safe_psql('postgres', 'CREATE EXTENSION sgbackup');
+	$node->safe_psql('postgres', "SELECT sgbackup_apply(\$y\$$st->{yaml}\$y\$)");
+	return $node;
 }
 
 1;

@@ -23,20 +23,8 @@ use Test::More;
 my $s3 = s3_env();
 my $prefix = unique_prefix('timelines');
 my $tmp = PostgreSQL::Test::Utils::tempdir;
-my $secrets = "$tmp/secrets";
-write_secrets($secrets, 'creds',
-	accessKeyId => $s3->{access_key},
-	secretAccessKey => $s3->{secret_key});
-my $yaml = storage_yaml(
-	name => 'timelines',
-	bucket => "$s3->{bucket}/$prefix",
-	endpoint => $s3->{http},
-	region => $s3->{region},
-	secret => 'creds');
-open my $fh, '>', "$tmp/config.yaml" or die;
-print $fh $yaml;
-close $fh;
-my %restore = (config => "$tmp/config.yaml", secrets => $secrets);
+my $storage = gateway_storage($s3, 'timelines', $prefix, $tmp);
+my %restore = (config => $storage->{config}, secrets => $storage->{secrets});
 
 # what the tables hold: rows and an md5 of every row, per table
 sub contents
@@ -90,18 +78,7 @@ sub timeline_of
 }
 
 # --- timeline 1: B0, moment T, B1 --------------------------------------------
-my $node1 = PostgreSQL::Test::Cluster->new('tl1');
-$node1->init(allows_streaming => 1);
-$node1->append_conf('postgresql.conf', qq{
-shared_preload_libraries = 'sgbackup'
-archive_mode = on
-archive_library = 'sgbackup'
-sgbackup.secrets_directory = '$secrets'
-sgbackup.object_storage = 'timelines'
-});
-$node1->start;
-$node1->safe_psql('postgres', 'CREATE EXTENSION sgbackup');
-$node1->safe_psql('postgres', "SELECT sgbackup_apply(\$y\$$yaml\$y\$)");
+my $node1 = archiving_node('tl1', $storage);
 $node1->safe_psql('postgres', q{
 	CREATE TABLE items (id int PRIMARY KEY, v text);
 	CREATE TABLE events (id serial PRIMARY KEY, what text)});

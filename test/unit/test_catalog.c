@@ -416,6 +416,33 @@ free_backups(backup_info *b, int n)
 		backup_info_free(&b[i]);
 }
 
+/*
+ * What a plan must delete: exactly the backups named (NULL-terminated;
+ * NULL: not checked) and the WAL the rule says (NULL: not checked).
+ */
+typedef struct expected
+{
+	const char *const *backups;
+	const char *backups_what;
+	wal_rule	wal;
+	const char *wal_what;
+} expected;
+
+static void
+expect_plan(const backup_info *b, int n, const wal_set *w, int keep,
+			const history_file *h, const expected *e)
+{
+	retention_plan p;
+	bool		ok = make_plan(b, n, w, keep, h, &p);
+
+	if (e->backups)
+		UNIT_OK(ok && plan_backups_are(&p, e->backups), "%s", e->backups_what);
+	if (e->wal)
+		UNIT_OK(ok && wal_deleted_are(&p, w, e->wal), "%s", e->wal_what);
+	if (ok)
+		retention_plan_free(&p);
+}
+
 /* ---------------------------------------------------------------- */
 /* retention on one timeline */
 
@@ -696,30 +723,18 @@ test_issue_case(void)
 {
 	backup_info b[3];
 	wal_set		w = {0};
-	retention_plan p;
+	const char *gone_one[] = {"b0-tl1", "b1-tl1-newest", NULL};
+	const char *gone_two[] = {"b0-tl1", NULL};
+	expected	keep_one = {gone_one,
+		"retention 1 keeps the timeline-2 backup that finished last, deletes both timeline-1 backups",
+		issue_keep_one_rule,
+	"keeps timeline 2 from b2's start, all of timeline 3 (forked after it) and the .history files; deletes timeline 1"};
+	expected	keep_two = {gone_two, "retention 2 keeps b1 and b2", issue_keep_two_rule,
+	"b1 keeps timeline 1 from its start; timelines 2 and 3 fork below it"};
 
 	issue_catalog(b, &w);
-	if (make_plan(b, 3, &w, 1, issue_histories, &p))
-	{
-		const char *want[] = {"b0-tl1", "b1-tl1-newest", NULL};
-
-		UNIT_OK(plan_backups_are(&p, want),
-				"retention 1 keeps the timeline-2 backup that finished last, deletes both timeline-1 backups");
-		UNIT_OK(wal_deleted_are(&p, &w, issue_keep_one_rule),
-				"keeps timeline 2 from b2's start and all of timeline 3 (forked after it); deletes timeline 1");
-		UNIT_OK(!wal_deleted(&p, "00000002.history") && !wal_deleted(&p, "00000003.history"),
-				".history files kept");
-		retention_plan_free(&p);
-	}
-	if (make_plan(b, 3, &w, 2, issue_histories, &p))
-	{
-		const char *want[] = {"b0-tl1", NULL};
-
-		UNIT_OK(plan_backups_are(&p, want), "retention 2 keeps b1 and b2");
-		UNIT_OK(wal_deleted_are(&p, &w, issue_keep_two_rule),
-				"b1 keeps timeline 1 from its start; timelines 2 and 3 fork below it");
-		retention_plan_free(&p);
-	}
+	expect_plan(b, 3, &w, 1, issue_histories, &keep_one);
+	expect_plan(b, 3, &w, 2, issue_histories, &keep_two);
 	free_backups(b, 3);
 	wal_free(&w);
 }
@@ -755,25 +770,18 @@ test_fork_before_start(void)
 {
 	backup_info b[4];
 	wal_set		w = {0};
-	retention_plan p;
+	const char *gone[] = {"b0-tl1", "b1-tl1-newest", NULL};
+	expected	before = {NULL, NULL, fork_before_rule,
+	"a timeline forked from timeline 2 before b2's start is deleted, one forked after is kept"};
+	expected	running = {gone, "the running backup stays", fork_running_rule,
+	"a running backup on timeline 2 from 0x21 holds timeline 2 from there and timeline 4"};
 
 	issue_catalog(b, &w);
 	wal_segments(&w, 4, 0x22, 0x26);
 	wal_name_add(&w, "00000004.history");
-	if (make_plan(b, 3, &w, 1, fork_histories, &p))
-	{
-		UNIT_OK(wal_deleted_are(&p, &w, fork_before_rule),
-				"a timeline forked from timeline 2 before b2's start is deleted, one forked after is kept");
-		retention_plan_free(&p);
-	}
+	expect_plan(b, 3, &w, 1, fork_histories, &before);
 	b[3] = mk("r-running-tl2", BACKUP_RUNNING, false, 2, 0x21, 0, T0 + 6000 * SEC);
-	if (make_plan(b, 4, &w, 1, fork_histories, &p))
-	{
-		UNIT_OK(wal_deleted_are(&p, &w, fork_running_rule) &&
-				!plan_has(p.backups, p.nbackups, "", "r-running-tl2"),
-				"a running backup on timeline 2 from 0x21 holds timeline 2 from there and timeline 4");
-		retention_plan_free(&p);
-	}
+	expect_plan(b, 4, &w, 1, fork_histories, &running);
 	free_backups(b, 4);
 	wal_free(&w);
 }
@@ -808,7 +816,12 @@ test_descendants_after_start(void)
 {
 	backup_info b[3];
 	wal_set		w = {0};
-	retention_plan p;
+	const char *gone_two[] = {"a0-tl1", NULL};
+	const char *gone_one[] = {"a0-tl1", "k1-tl1", NULL};
+	expected	keep_two = {gone_two, "keep 2: k1 and k3 stay", descendants_rule,
+	"k1 keeps timeline 1 from its start and all of timelines 2 and 3, which branch after it"};
+	expected	keep_one = {gone_one, "keep 1: k3 alone stays", descendants_keep_one_rule,
+	"k3 alone keeps timeline 3 from its start"};
 
 	b[0] = mk("a0-tl1", BACKUP_COMPLETED, false, 1, 0x04, 0x05, T0);
 	b[1] = mk("k1-tl1", BACKUP_COMPLETED, false, 1, 0x10, 0x11, T0 + 1000 * SEC);
@@ -819,23 +832,8 @@ test_descendants_after_start(void)
 	wal_add(&w, 2, 0x1C, ".partial");
 	wal_segments(&w, 3, 0x1C, 0x24);
 	wal_histories(&w, descendant_histories);
-	if (make_plan(b, 3, &w, 2, descendant_histories, &p))
-	{
-		const char *want[] = {"a0-tl1", NULL};
-
-		UNIT_OK(plan_backups_are(&p, want), "keep 2: k1 and k3 stay");
-		UNIT_OK(wal_deleted_are(&p, &w, descendants_rule),
-				"k1 keeps timeline 1 from its start and all of timelines 2 and 3, which branch after it");
-		retention_plan_free(&p);
-	}
-	if (make_plan(b, 3, &w, 1, descendant_histories, &p))
-	{
-		const char *want[] = {"a0-tl1", "k1-tl1", NULL};
-
-		UNIT_OK(plan_backups_are(&p, want) && wal_deleted_are(&p, &w, descendants_keep_one_rule),
-				"keep 1: k3 alone keeps timeline 3 from its start");
-		retention_plan_free(&p);
-	}
+	expect_plan(b, 3, &w, 2, descendant_histories, &keep_two);
+	expect_plan(b, 3, &w, 1, descendant_histories, &keep_one);
 	free_backups(b, 3);
 	wal_free(&w);
 }
@@ -863,7 +861,9 @@ test_permanent_old_timeline(void)
 {
 	backup_info b[3];
 	wal_set		w = {0};
-	retention_plan p;
+	const char *gone[] = {"old-tl1", NULL};
+	expected	e = {gone, "the permanent backup on timeline 1 stays", permanent_rule,
+	"it keeps its own WAL on timeline 1 (0x08..0x0A, with its .backup); the rest of timeline 1 and timeline 2 before m go"};
 
 	b[0] = mk("old-tl1", BACKUP_COMPLETED, false, 1, 0x04, 0x05, T0 - 1000 * SEC);
 	b[1] = mk("p-tl1", BACKUP_COMPLETED, true, 1, 0x08, 0x0A, T0);
@@ -873,15 +873,7 @@ test_permanent_old_timeline(void)
 	wal_add(&w, 1, 0x0C, ".partial");
 	wal_segments(&w, 2, 0x0C, 0x2A);
 	wal_histories(&w, permanent_histories);
-	if (make_plan(b, 3, &w, 1, permanent_histories, &p))
-	{
-		const char *want[] = {"old-tl1", NULL};
-
-		UNIT_OK(plan_backups_are(&p, want), "the permanent backup on timeline 1 stays");
-		UNIT_OK(wal_deleted_are(&p, &w, permanent_rule),
-				"it keeps its own WAL on timeline 1 (0x08..0x0A, with its .backup); the rest of timeline 1 and timeline 2 before m go");
-		retention_plan_free(&p);
-	}
+	expect_plan(b, 3, &w, 1, permanent_histories, &e);
 	free_backups(b, 3);
 	wal_free(&w);
 }
@@ -910,7 +902,8 @@ test_missing_history(void)
 {
 	backup_info b[2];
 	wal_set		w = {0};
-	retention_plan p;
+	expected	e = {NULL, NULL, missing_rule,
+	"WAL of timelines without a readable .history stays; timeline 1 and timeline 3 before k go"};
 
 	b[0] = mk("old-tl1", BACKUP_COMPLETED, false, 1, 0x04, 0x05, T0);
 	b[1] = mk("k-tl3", BACKUP_COMPLETED, false, 3, 0x30, 0x31, T0 + 3000 * SEC);
@@ -920,12 +913,7 @@ test_missing_history(void)
 	wal_segments(&w, 4, 0x25, 0x28);
 	wal_segments(&w, 5, 0x26, 0x27);
 	wal_histories(&w, missing_histories);
-	if (make_plan(b, 2, &w, 1, missing_histories, &p))
-	{
-		UNIT_OK(wal_deleted_are(&p, &w, missing_rule),
-				"WAL of timelines without a readable .history stays; timeline 1 and timeline 3 before k go");
-		retention_plan_free(&p);
-	}
+	expect_plan(b, 2, &w, 1, missing_histories, &e);
 	free_backups(b, 2);
 	wal_free(&w);
 }
@@ -962,6 +950,8 @@ test_history_parsing(void)
 	retention_plan p;
 	sg_error	err;
 	history_file failing[] = {{"00000002.history", "ERROR"}, {NULL, NULL}};
+	expected	e = {NULL, NULL, parsed_rule,
+	"timelines 2 and 9 read (comments, blank lines, no reason); 3 to 8 invalid, so kept"};
 	bool		ok;
 
 	b[0] = mk("old-tl1", BACKUP_COMPLETED, false, 1, 0x04, 0x05, T0);
@@ -970,12 +960,7 @@ test_history_parsing(void)
 	for (uint32_t tli = 2; tli <= 9; tli++)
 		wal_segments(&w, tli, 0x10 + tli, 0x12 + tli);
 	wal_histories(&w, parsed_histories);
-	if (make_plan(b, 2, &w, 1, parsed_histories, &p))
-	{
-		UNIT_OK(wal_deleted_are(&p, &w, parsed_rule),
-				"timelines 2 and 9 read (comments, blank lines, no reason); 3 to 8 invalid, so kept");
-		retention_plan_free(&p);
-	}
+	expect_plan(b, 2, &w, 1, parsed_histories, &e);
 
 	/* an S3 error while reading a history file stops retention */
 	sg_error_clear(&err);
