@@ -1,14 +1,15 @@
 /*
  * backup_catalog.c - base backups as objects under backups/<name>/ (see
  * backup_catalog.h): their JSON metadata (json-c), the listing that tells
- * completed, failed and running backups apart, and the retention plan and
- * its execution.
+ * completed, failed and running backups apart, and deleting a backup.
+ * The retention plan over this catalog is in retention.c.
  *
- * Order of backups: by start LSN, then start time; a backup whose start LSN
- * is not known yet (a running backup that has not reached its checkpoint,
- * or one that failed before) sorts after all backups with a known LSN, by
- * start time among themselves.  The name only breaks exact ties, so that
- * the order is stable.
+ * Order of backups, oldest first: a completed backup by when it finished,
+ * any other by when it started; a backup whose time is not known sorts
+ * last.  Not by LSN: a restore into the same bucket path forks a new
+ * timeline at an older LSN, so the newest backup can have the lowest LSN.
+ * Equal times are ordered by start LSN (unknown last), and the name breaks
+ * exact ties, so that the order is stable.
  */
 #ifndef _DEFAULT_SOURCE
 #define _DEFAULT_SOURCE			/* timegm */
@@ -106,9 +107,8 @@ format_lsn(char *out, size_t size, uint64_t lsn)
 	snprintf(out, size, "%X/%X", (unsigned) (lsn >> 32), (unsigned) lsn);
 }
 
-/* one part of "%X/%X": 1 to 8 hex digits */
-static bool
-parse_hex32(const char *s, size_t len, uint32_t *out)
+bool
+sg_parse_hex32(const char *s, size_t len, uint32_t *out)
 {
 	uint32_t	v = 0;
 
@@ -133,16 +133,16 @@ parse_hex32(const char *s, size_t len, uint32_t *out)
 	return true;
 }
 
-static bool
-parse_lsn(const char *s, uint64_t *out)
+bool
+sg_parse_lsn(const char *s, size_t len, uint64_t *out)
 {
-	const char *slash = strchr(s, '/');
+	const char *slash = memchr(s, '/', len);
 	uint32_t	hi,
 				lo;
 
 	if (slash == NULL ||
-		!parse_hex32(s, slash - s, &hi) ||
-		!parse_hex32(slash + 1, strlen(slash + 1), &lo))
+		!sg_parse_hex32(s, slash - s, &hi) ||
+		!sg_parse_hex32(slash + 1, len - (slash + 1 - s), &lo))
 		return false;
 	*out = ((uint64_t) hi << 32) | lo;
 	return true;
@@ -431,7 +431,7 @@ get_lsn(json_object *obj, const char *key, const char *path, uint64_t *out,
 
 	if (!get_string(obj, key, path, &text, err))
 		return false;
-	ok = text == NULL || parse_lsn(text, out);
+	ok = text == NULL || sg_parse_lsn(text, strlen(text), out);
 	free(text);
 	return ok ? true : bad_field(err, path, "is not an LSN like \"0/2000028\"");
 }
@@ -906,24 +906,35 @@ read_backup(s3_client *c, const listed_backup *lb, backup_running_fn is_running,
 	return read_unfinished(c, lb, is_running, arg, out, err);
 }
 
-/* sort key: see the top of this file */
-static int
-backup_cmp(const backup_info *a, const backup_info *b)
+/* when a backup counts as taken, for the order (see the top of this file) */
+static int64_t
+order_time(const backup_info *b)
 {
+	int64_t		t = b->status == BACKUP_COMPLETED && b->finished_at != 0 ?
+		b->finished_at : b->started_at;
+
+	return t != 0 ? t : INT64_MAX;
+}
+
+int
+backup_order_cmp(const backup_info *a, const backup_info *b)
+{
+	int64_t		ta = order_time(a);
+	int64_t		tb = order_time(b);
 	uint64_t	la = a->start_lsn ? a->start_lsn : UINT64_MAX;
 	uint64_t	lb = b->start_lsn ? b->start_lsn : UINT64_MAX;
 
+	if (ta != tb)
+		return ta < tb ? -1 : 1;
 	if (la != lb)
 		return la < lb ? -1 : 1;
-	if (a->started_at != b->started_at)
-		return a->started_at < b->started_at ? -1 : 1;
 	return strcmp(a->name ? a->name : "", b->name ? b->name : "");
 }
 
 static int
 backup_qsort_cmp(const void *a, const void *b)
 {
-	return backup_cmp(a, b);
+	return backup_order_cmp(a, b);
 }
 
 bool
@@ -979,204 +990,6 @@ backup_list_free(backup_info *list, int n)
 }
 
 /* ---------------------------------------------------------------- */
-/* retention plan */
-
-#define POS_NONE	UINT64_MAX
-
-/* (log, seg) of a 24-hex segment name, timeline ignored */
-static uint64_t
-segment_position(const char *name)
-{
-	uint32_t	log,
-				seg;
-
-	if (!parse_hex32(name + 8, 8, &log) || !parse_hex32(name + 16, 8, &seg))
-		return POS_NONE;
-	return ((uint64_t) log << 32) | seg;
-}
-
-/*
- * Position of a WAL object name for retention: segments, .partial and
- * .backup files by their segment.  POS_NONE for .history files and names
- * we do not know, which are never deleted.
- */
-static uint64_t
-wal_position(const char *name)
-{
-	size_t		len = strlen(name);
-
-	if (len < 24 || strspn(name, "0123456789ABCDEF") < 24)
-		return POS_NONE;
-	if (len == 24 ||
-		(len == 32 && strcmp(name + 24, ".partial") == 0) ||
-		(len == 40 && name[24] == '.' && strspn(name + 25, "0123456789ABCDEF") == 8 &&
-		 strcmp(name + 33, ".backup") == 0))
-		return segment_position(name);
-	return POS_NONE;
-}
-
-/* a needs less history than b: strictly older by LSN, else by start time */
-static bool
-backup_older(const backup_info *a, const backup_info *b)
-{
-	if (a->start_lsn != 0 && b->start_lsn != 0 && a->start_lsn != b->start_lsn)
-		return a->start_lsn < b->start_lsn;
-	if (a->started_at != 0 && b->started_at != 0)
-		return a->started_at < b->started_at;
-	return false;
-}
-
-static void
-plan_add(char ***arr, int *n, const char *prefix, const char *name)
-{
-	size_t		plen = strlen(prefix);
-	char	   *s = sg_malloc(plen + strlen(name) + 1);
-
-	memcpy(s, prefix, plen);
-	strcpy(s + plen, name);
-	*arr = sg_realloc(*arr, sizeof(char *) * (*n + 1));
-	(*arr)[(*n)++] = s;
-}
-
-/* a WAL range that must stay: [from, to] */
-typedef struct pos_range
-{
-	uint64_t	from;
-	uint64_t	to;
-} pos_range;
-
-/*
- * The position below which WAL may go, and the ranges permanent backups
- * need; false when no WAL may be deleted at all.
- */
-static bool
-wal_cutoff(const backup_info *const *sorted, int n, const bool *kept,
-		   uint64_t *cutoff, pos_range *ranges, int *nranges)
-{
-	bool		any_kept = false;
-
-	*cutoff = POS_NONE;
-	*nranges = 0;
-	for (int i = 0; i < n; i++)
-	{
-		const backup_info *b = sorted[i];
-		uint64_t	start = b->start_wal[0] ? segment_position(b->start_wal) : POS_NONE;
-
-		if (b->status == BACKUP_COMPLETED && b->permanent)
-		{
-			/* without a known start, what it needs is unknown: keep all */
-			if (start == POS_NONE)
-				return false;
-			ranges[*nranges].from = start;
-			ranges[*nranges].to = b->stop_wal[0] ? segment_position(b->stop_wal) : POS_NONE;
-			(*nranges)++;
-		}
-		else if (kept[i] || b->status == BACKUP_RUNNING)
-		{
-			/* a kept backup without a start anchors nothing: keep all */
-			if (kept[i] && start == POS_NONE)
-				return false;
-			if (start < *cutoff)
-				*cutoff = start;
-			any_kept |= kept[i];
-		}
-	}
-	return any_kept;
-}
-
-static void
-plan_wal(const backup_info *const *sorted, int n, const bool *kept,
-		 char *const *wal_names, int nwal, retention_plan *plan)
-{
-	pos_range  *ranges = sg_malloc(sizeof(pos_range) * (n ? n : 1));
-	int			nranges;
-	uint64_t	cutoff;
-
-	if (wal_cutoff(sorted, n, kept, &cutoff, ranges, &nranges))
-	{
-		for (int i = 0; i < nwal; i++)
-		{
-			uint64_t	pos = wal_position(wal_names[i]);
-			bool		needed = pos == POS_NONE || pos >= cutoff;
-
-			for (int r = 0; !needed && r < nranges; r++)
-				needed = pos >= ranges[r].from && pos <= ranges[r].to;
-			if (!needed)
-				plan_add(&plan->wal, &plan->nwal, "wal/", wal_names[i]);
-		}
-	}
-	free(ranges);
-}
-
-static int
-backup_ptr_cmp(const void *a, const void *b)
-{
-	return backup_cmp(*(const backup_info *const *) a, *(const backup_info *const *) b);
-}
-
-void
-retention_make_plan(const backup_info *backups, int nbackups,
-					char *const *wal_names, int nwal, int keep,
-					retention_plan *plan)
-{
-	const backup_info **sorted = sg_malloc(sizeof(backup_info *) * (nbackups ? nbackups : 1));
-	bool	   *kept = sg_malloc(sizeof(bool) * (nbackups ? nbackups : 1));
-	const backup_info *newest_completed = NULL;
-	int			managed = 0;
-
-	memset(plan, 0, sizeof(*plan));
-	if (keep < 1)
-		keep = 1;				/* never plan away every backup */
-	for (int i = 0; i < nbackups; i++)
-		sorted[i] = &backups[i];
-	qsort(sorted, nbackups, sizeof(backup_info *), backup_ptr_cmp);
-
-	/* newest first: the first `keep` completed managed backups stay */
-	for (int i = nbackups - 1; i >= 0; i--)
-	{
-		const backup_info *b = sorted[i];
-
-		kept[i] = false;
-		if (b->status != BACKUP_COMPLETED)
-			continue;
-		if (newest_completed == NULL)
-			newest_completed = b;
-		if (b->permanent)
-			continue;
-		if (managed++ < keep)
-			kept[i] = true;
-	}
-	for (int i = 0; i < nbackups; i++)
-	{
-		const backup_info *b = sorted[i];
-		bool		drop;
-
-		if (b->status == BACKUP_COMPLETED)
-			drop = !b->permanent && !kept[i];
-		else
-			drop = b->status == BACKUP_FAILED && newest_completed != NULL &&
-				backup_older(b, newest_completed);
-		if (drop)
-			plan_add(&plan->backups, &plan->nbackups, "", b->name);
-	}
-	plan_wal(sorted, nbackups, kept, wal_names, nwal, plan);
-	free(sorted);
-	free(kept);
-}
-
-void
-retention_plan_free(retention_plan *plan)
-{
-	for (int i = 0; i < plan->nbackups; i++)
-		free(plan->backups[i]);
-	for (int i = 0; i < plan->nwal; i++)
-		free(plan->wal[i]);
-	free(plan->backups);
-	free(plan->wal);
-	memset(plan, 0, sizeof(*plan));
-}
-
-/* ---------------------------------------------------------------- */
 /* deleting */
 
 typedef struct key_list
@@ -1217,17 +1030,4 @@ backup_catalog_delete(s3_client *c, const char *name, sg_error *err)
 		free(kl.keys[i]);
 	free(kl.keys);
 	return ok;
-}
-
-bool
-retention_execute(s3_client *c, const retention_plan *plan, sg_error *err)
-{
-	for (int i = 0; i < plan->nbackups; i++)
-	{
-		if (!backup_catalog_delete(c, plan->backups[i], err))
-			return false;
-	}
-	if (plan->nwal == 0)
-		return true;
-	return s3_delete_objects(c, (const char *const *) plan->wal, plan->nwal, err);
 }

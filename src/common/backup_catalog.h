@@ -1,6 +1,6 @@
 /*
  * backup_catalog.h - base backups as objects in the bucket, which is the
- * source of truth: their metadata, listing, and the retention plan.
+ * source of truth: their metadata, listing and deletion.
  *
  * Under <prefix>/backups/<name>/:
  *   started.json      written first: name, start time, permanent
@@ -9,6 +9,7 @@
  *   failed.json       written when the backup is known to have failed
  *   metadata.json     written last: a backup without it is not complete
  * metadata.json holds what StackGres records in SGBackup.status.
+ * retention.h plans and carries out retention over this catalog.
  */
 #ifndef BACKUP_CATALOG_H
 #define BACKUP_CATALOG_H
@@ -66,10 +67,10 @@ extern bool backup_catalog_put(s3_client *c, const backup_info *b,
 							   const char *object, sg_error *err);
 
 /*
- * All backups under backups/, ordered oldest first by start LSN, then start
- * time (never by name); those without a known start LSN come after all
- * others, by start time.  Status: metadata.json → completed; failed.json →
- * failed; otherwise running when is_running(name) says so, else failed
+ * All backups under backups/, oldest first (newest last): completed ones by
+ * when they finished, the others by when they started, never by LSN or
+ * name (backup_order_cmp).  Status: metadata.json → completed; failed.json
+ * → failed; otherwise running when is_running(name) says so, else failed
  * ("interrupted").  is_running may be NULL (then: running).
  */
 typedef bool (*backup_running_fn) (void *arg, const char *name);
@@ -77,38 +78,14 @@ extern bool backup_catalog_list(s3_client *c, backup_running_fn is_running,
 								void *arg, backup_info **out, int *n,
 								sg_error *err);
 extern void backup_list_free(backup_info *list, int n);
-
-/* the retention plan: what to delete (no I/O; unit-testable) */
-typedef struct retention_plan
-{
-	char	  **backups;		/* backup names to delete */
-	int			nbackups;
-	char	  **wal;			/* WAL object keys ("wal/<name>") to delete */
-	int			nwal;
-} retention_plan;
-
-/*
- * Keep the newest `keep` completed managed backups; plan deleting older
- * managed completed backups, failed backups older than the newest
- * completed one, and WAL older than the oldest kept backup's start
- * segment, except .history files and what a permanent backup needs
- * (its start to stop segments).  Running backups are never touched.
- * wal_names are object names under wal/ (without the "wal/").
- */
-extern void retention_make_plan(const backup_info *backups, int nbackups,
-								char *const *wal_names, int nwal, int keep,
-								retention_plan *plan);
-extern void retention_plan_free(retention_plan *plan);
-
-/*
- * Carry out a plan: delete every object of each backup (metadata.json
- * first, so that a half-deleted backup is never listed as completed), then
- * the WAL, in batches of up to 1000 keys.
- */
-extern bool retention_execute(s3_client *c, const retention_plan *plan,
-							  sg_error *err);
+/* the order of backup_catalog_list (qsort style) */
+extern int	backup_order_cmp(const backup_info *a, const backup_info *b);
 
 /* delete one backup's objects (metadata.json first) */
 extern bool backup_catalog_delete(s3_client *c, const char *name, sg_error *err);
+
+/* text helpers shared with retention.c: 1 to 8 hex digits; "%X/%X" */
+extern bool sg_parse_hex32(const char *s, size_t len, uint32_t *out);
+extern bool sg_parse_lsn(const char *s, size_t len, uint64_t *out);
 
 #endif							/* BACKUP_CATALOG_H */

@@ -10,11 +10,13 @@ use File::Path qw(make_path);
 use FindBin;
 use IO::Socket::INET;
 use IPC::Run;
+use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
 
 our @EXPORT = qw(s3_env write_secrets storage_yaml aws wait_for_query
-  run_sgbackup slurp unique_prefix tcp_proxy_start tcp_proxy_stop);
+  run_sgbackup slurp unique_prefix tcp_proxy_start tcp_proxy_stop
+  restore_backup gateway_storage archiving_node);
 
 # the gateway's settings, or skip the whole test file
 sub s3_env
@@ -157,6 +159,95 @@ sub slurp
 	my $data = <$fh>;
 	close $fh;
 	return $data;
+}
+
+# Restore backup NAME from the bucket path PATH into NODE (made with
+# PostgreSQL::Test::Cluster->new, not initialised), the way scripts/demo.sh
+# does until `sgbackup restore` exists: the backup's objects downloaded with
+# awscli, base.tar.zst unpacked with zstd and tar, backup_manifest copied,
+# recovery.signal, and restore_command = 'sgbackup wal-fetch'.  %o: config
+# (the SGObjectStorage file for wal-fetch), secrets (its secrets directory),
+# conf (more postgresql.conf lines, such as a recovery target).  The node
+# keeps the PGDATA/sgbackup/ and postgresql.conf of the server the backup
+# came from, so it archives to the same path unless conf says otherwise;
+# the recovery target that server may itself have been restored with is
+# reset, so that without one in conf recovery replays all archived WAL.
+# Backups with tablespaces are not handled.
+sub restore_backup
+{
+	my ($s3, $path, $name, $node, %o) = @_;
+	my $dl = PostgreSQL::Test::Utils::tempdir;
+	my $data = $node->data_dir;
+	my ($rc) = aws($s3, 's3', 'cp', '--recursive', '--quiet',
+		"s3://$s3->{bucket}/$path/backups/$name/", "$dl/");
+	die "could not download backup $name" if $rc != 0;
+	die "backup $name is not in the bucket (no base.tar.zst)" unless -e "$dl/base.tar.zst";
+	my @archives = grep { !m{/base\.tar\.zst$} } glob("$dl/*.tar*");
+	die "backup $name has tablespaces (@archives), which restore_backup does not handle"
+	  if @archives;
+	make_path($data);
+	chmod 0700, $data;
+	system("zstd -q -d -c '$dl/base.tar.zst' | tar -x -C '$data'") == 0
+	  or die "could not unpack $dl/base.tar.zst";
+	system('cp', "$dl/backup_manifest", "$data/") == 0 or die;
+	my $host = $node->host;
+	my $port = $node->port;
+	$node->append_conf('postgresql.conf', qq{
+port = $port
+unix_socket_directories = '$host'
+restore_command = 'SGBACKUP_SECRETS_DIRECTORY=$o{secrets} sgbackup wal-fetch --config $o{config} %f %p'
+recovery_target = ''
+recovery_target_name = ''
+recovery_target_time = ''
+recovery_target_xid = ''
+recovery_target_lsn = ''
+recovery_target_action = 'pause'
+} . ($o{conf} // ''));
+	$node->append_conf('recovery.signal', '');
+	return;
+}
+
+# An SGObjectStorage NAME for the gateway under the bucket path
+# <bucket>/PREFIX, its credentials written as a Secret into DIR/secrets.
+# Returns { name, yaml (the document), config (DIR/NAME.yaml, holding it),
+# secrets (the secrets directory) }.
+sub gateway_storage
+{
+	my ($s3, $name, $prefix, $dir) = @_;
+	my %st = (name => $name, config => "$dir/$name.yaml", secrets => "$dir/secrets");
+	write_secrets($st{secrets}, 'creds',
+		accessKeyId => $s3->{access_key},
+		secretAccessKey => $s3->{secret_key});
+	$st{yaml} = storage_yaml(
+		name => $name,
+		bucket => "$s3->{bucket}/$prefix",
+		endpoint => $s3->{http},
+		region => $s3->{region},
+		secret => 'creds');
+	open my $fh, '>', $st{config} or die "$st{config}: $!";
+	print $fh $st{yaml};
+	close $fh;
+	return \%st;
+}
+
+# A started server (PostgreSQL::Test::Cluster NAME) archiving with sgbackup
+# to the object storage ST of gateway_storage, applied
+sub archiving_node
+{
+	my ($name, $st) = @_;
+	my $node = PostgreSQL::Test::Cluster->new($name);
+	$node->init(allows_streaming => 1);
+	$node->append_conf('postgresql.conf', qq{
+shared_preload_libraries = 'sgbackup'
+archive_mode = on
+archive_library = 'sgbackup'
+sgbackup.secrets_directory = '$st->{secrets}'
+sgbackup.object_storage = '$st->{name}'
+});
+	$node->start;
+	$node->safe_psql('postgres', 'CREATE EXTENSION sgbackup');
+	$node->safe_psql('postgres', "SELECT sgbackup_apply(\$y\$$st->{yaml}\$y\$)");
+	return $node;
 }
 
 1;

@@ -1,15 +1,19 @@
 /*
- * test_catalog.c - tests for backup_catalog.c that need no S3 server: the
- * metadata JSON round trip and its refusal of damaged input, and retention
- * plans (keep count, permanent backups and their WAL, failed and running
- * backups, ordering by LSN and time rather than name, timelines).
+ * test_catalog.c - tests for backup_catalog.c and retention.c that need no
+ * S3 server: the metadata JSON round trip and its refusal of damaged
+ * input, and retention plans over made-up catalogs (keep count, permanent
+ * backups and their WAL, failed and running backups, the order by finish
+ * time rather than LSN or name, timelines forked by restores and their
+ * .history files, 100k WAL names).
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <time.h>
 
-#include "backup_catalog.h"
+#include "retention.h"
 #include "unit.h"
 
 #define SEC		INT64_C(1000000)
@@ -180,11 +184,27 @@ test_json_bad(void)
 	if (ok)
 		backup_info_free(&b);
 }
-
 /* ---------------------------------------------------------------- */
-/* retention */
+/* retention: a made-up catalog */
 
-/* a backup starting in segment seg (timeline tli) */
+/* 16 MiB segments: the name of segment number segno on timeline tli */
+static void
+seg_name(char *out, size_t size, uint32_t tli, uint32_t segno)
+{
+	snprintf(out, size, "%08X%08X%08X", tli, segno / 256, segno % 256);
+}
+
+/* the LSN at offset off of segment segno */
+static uint64_t
+seg_lsn(uint32_t segno, uint32_t off)
+{
+	return (uint64_t) segno * 0x1000000 + off;
+}
+
+/*
+ * A backup starting in segment seg (timeline tli), stopping in stop_seg; a
+ * completed one finished a second after it started.
+ */
 static backup_info
 mk(const char *name, backup_status status, bool permanent, uint32_t tli,
    uint32_t seg, uint32_t stop_seg, int64_t started_at)
@@ -198,39 +218,56 @@ mk(const char *name, backup_status status, bool permanent, uint32_t tli,
 	b.timeline = tli;
 	if (seg != 0)
 	{
-		b.start_lsn = (uint64_t) seg * 0x1000000 + 0x28;
-		snprintf(b.start_wal, sizeof(b.start_wal), "%08X%08X%08X", tli, 0, seg);
+		b.start_lsn = seg_lsn(seg, 0x28);
+		seg_name(b.start_wal, sizeof(b.start_wal), tli, seg);
 	}
 	if (stop_seg != 0)
 	{
-		b.stop_lsn = (uint64_t) stop_seg * 0x1000000 + 0x100;
-		snprintf(b.stop_wal, sizeof(b.stop_wal), "%08X%08X%08X", tli, 0, stop_seg);
+		b.stop_lsn = seg_lsn(stop_seg, 0x100);
+		seg_name(b.stop_wal, sizeof(b.stop_wal), tli, stop_seg);
 	}
 	b.started_at = started_at;
+	if (status == BACKUP_COMPLETED && started_at != 0)
+		b.finished_at = started_at + SEC;
 	return b;
 }
 
+/* the object names under wal/ of a made-up bucket */
 typedef struct wal_set
 {
-	char	   *names[512];
+	char	  **names;
 	int			n;
+	int			cap;
 } wal_set;
 
 static void
-wal_add(wal_set *w, const char *fmt, uint32_t tli, uint32_t seg)
+wal_name_add(wal_set *w, const char *name)
 {
-	char		name[64];
-
-	snprintf(name, sizeof(name), fmt, tli, 0, seg);
+	if (w->n == w->cap)
+	{
+		w->cap = w->cap ? w->cap * 2 : 256;
+		w->names = sg_realloc(w->names, sizeof(char *) * w->cap);
+	}
 	w->names[w->n++] = sg_strdup(name);
 }
 
-/* segments tli/from..to, each also with a .partial of the last */
+/* segment segno of timeline tli, with a suffix such as ".partial" */
+static void
+wal_add(wal_set *w, uint32_t tli, uint32_t segno, const char *suffix)
+{
+	char		name[64];
+
+	seg_name(name, sizeof(name), tli, segno);
+	strcat(name, suffix);
+	wal_name_add(w, name);
+}
+
+/* segments tli/from..to */
 static void
 wal_segments(wal_set *w, uint32_t tli, uint32_t from, uint32_t to)
 {
 	for (uint32_t s = from; s <= to; s++)
-		wal_add(w, "%08X%08X%08X", tli, s);
+		wal_add(w, tli, s, "");
 }
 
 static void
@@ -238,7 +275,61 @@ wal_free(wal_set *w)
 {
 	for (int i = 0; i < w->n; i++)
 		free(w->names[i]);
-	w->n = 0;
+	free(w->names);
+	memset(w, 0, sizeof(*w));
+}
+
+/*
+ * The bucket's .history files as the plan reads them: text NULL is a file
+ * that cannot be read (damaged), "ERROR" an S3 error.
+ */
+typedef struct history_file
+{
+	const char *name;
+	const char *text;
+} history_file;
+
+static int
+read_history(void *arg, const char *name, sg_buf *out, sg_error *err)
+{
+	for (const history_file *h = arg; h != NULL && h->name != NULL; h++)
+	{
+		if (strcmp(h->name, name) != 0)
+			continue;
+		if (h->text == NULL)
+			return 0;
+		if (strcmp(h->text, "ERROR") == 0)
+		{
+			sg_error_set(err, SG_ERR_NETWORK, "could not read \"%s\"", name);
+			return -1;
+		}
+		sg_buf_append_str(out, h->text);
+		return 1;
+	}
+	return 0;
+}
+
+/* the listing holds every history file of h */
+static void
+wal_histories(wal_set *w, const history_file *h)
+{
+	for (; h->name != NULL; h++)
+		wal_name_add(w, h->name);
+}
+
+static bool
+make_plan(const backup_info *b, int n, const wal_set *w, int keep,
+		  const history_file *h, retention_plan *p)
+{
+	sg_error	err;
+	bool		ok;
+
+	sg_error_clear(&err);
+	ok = retention_make_plan(b, n, w ? w->names : NULL, w ? w->n : 0, keep,
+							 read_history, (void *) h, p, &err);
+	if (!ok)
+		printf("# the plan failed: %s\n", err.msg);
+	return ok;
 }
 
 static bool
@@ -285,6 +376,39 @@ wal_deleted(const retention_plan *p, const char *name)
 	return plan_has(p->wal, p->nwal, "wal/", name);
 }
 
+/* which WAL a test expects deleted: by timeline and segment number */
+typedef bool (*wal_rule) (uint32_t tli, uint32_t segno);
+
+/*
+ * The plan deletes exactly the WAL the rule says, among segments, .partial
+ * and .backup files; never a .history file or a name it does not know.
+ */
+static bool
+wal_deleted_are(const retention_plan *p, const wal_set *w, wal_rule rule)
+{
+	int			wrong = 0,
+				want = 0;
+
+	for (int i = 0; i < w->n; i++)
+	{
+		const char *name = w->names[i];
+		unsigned	tli,
+					log,
+					seg;
+		bool		want_deleted = false;
+
+		if (strlen(name) >= 24 && strspn(name, "0123456789ABCDEF") >= 24 &&
+			sscanf(name, "%8X%8X%8X", &tli, &log, &seg) == 3)
+			want_deleted = rule(tli, log * 256 + seg);
+		want += want_deleted;
+		if (wal_deleted(p, name) != want_deleted && wrong++ < 10)
+			printf("# %s: %s\n", name, want_deleted ? "kept, should go" : "deleted, should stay");
+	}
+	if (p->nwal != want)
+		printf("# the plan deletes %d WAL objects, expected %d\n", p->nwal, want);
+	return wrong == 0 && p->nwal == want;
+}
+
 static void
 free_backups(backup_info *b, int n)
 {
@@ -293,8 +417,45 @@ free_backups(backup_info *b, int n)
 }
 
 /*
+ * What a plan must delete: exactly the backups named (NULL-terminated;
+ * NULL: not checked) and the WAL the rule says (NULL: not checked).
+ */
+typedef struct expected
+{
+	const char *const *backups;
+	const char *backups_what;
+	wal_rule	wal;
+	const char *wal_what;
+} expected;
+
+static void
+expect_plan(const backup_info *b, int n, const wal_set *w, int keep,
+			const history_file *h, const expected *e)
+{
+	retention_plan p;
+	bool		ok = make_plan(b, n, w, keep, h, &p);
+
+	if (e->backups)
+		UNIT_OK(ok && plan_backups_are(&p, e->backups), "%s", e->backups_what);
+	if (e->wal)
+		UNIT_OK(ok && wal_deleted_are(&p, w, e->wal), "%s", e->wal_what);
+	if (ok)
+		retention_plan_free(&p);
+}
+
+/* ---------------------------------------------------------------- */
+/* retention on one timeline */
+
+static bool
+keep_three_rule(uint32_t tli, uint32_t seg)
+{
+	/* older than v5 (0x50), except the permanent's 0x30..0x33 */
+	return seg < 0x50 && !(seg >= 0x30 && seg <= 0x33);
+}
+
+/*
  * 7 managed + 1 permanent, keep 3.  Names sort the opposite way of the
- * LSN order (z... is the oldest), and the array is given shuffled.
+ * order (z... is the oldest), and the array is given shuffled.
  */
 static void
 test_keep_three(void)
@@ -302,7 +463,6 @@ test_keep_three(void)
 	backup_info b[8];
 	wal_set		w = {0};
 	retention_plan p;
-	bool		ok = true;
 
 	/* managed backups in segments 0x10, 0x20, ..., 0x70; each spans 2 */
 	b[0] = mk("t7", BACKUP_COMPLETED, false, 1, 0x70, 0x71, T0 + 7000 * SEC);
@@ -316,93 +476,124 @@ test_keep_three(void)
 	b[7] = mk("a0", BACKUP_COMPLETED, false, 1, 0x08, 0x09, T0 + 500 * SEC);
 
 	wal_segments(&w, 1, 0x01, 0x80);
-	wal_add(&w, "%08X%08X%08X.00000028.backup", 1, 0x20);
-	wal_add(&w, "%08X%08X%08X.00000028.backup", 1, 0x30);
-	wal_add(&w, "%08X%08X%08X.00000028.backup", 1, 0x50);
-	wal_add(&w, "%08X%08X%08X.00000028.backup", 1, 0x60);
-	wal_add(&w, "%08X%08X%08X.partial", 1, 0x2F);
-	wal_add(&w, "%08X%08X%08X.partial", 1, 0x81);
-	w.names[w.n++] = sg_strdup("00000001.history");	/* never a real file, still kept */
-	w.names[w.n++] = sg_strdup("00000002.history");
-	w.names[w.n++] = sg_strdup("not-a-wal-name");
+	wal_add(&w, 1, 0x20, ".00000028.backup");
+	wal_add(&w, 1, 0x30, ".00000028.backup");
+	wal_add(&w, 1, 0x50, ".00000028.backup");
+	wal_add(&w, 1, 0x60, ".00000028.backup");
+	wal_add(&w, 1, 0x2F, ".partial");
+	wal_add(&w, 1, 0x81, ".partial");
+	wal_name_add(&w, "00000001.history");	/* never a real file, still kept */
+	wal_name_add(&w, "00000002.history");
+	wal_name_add(&w, "not-a-wal-name");
 
-	retention_make_plan(b, 8, w.names, w.n, 3, &p);
+	if (make_plan(b, 8, &w, 3, NULL, &p))
 	{
 		const char *want[] = {"a0", "z1", "y2", "w4", NULL};
 
 		UNIT_OK(plan_backups_are(&p, want), "keep 3: deletes a0 z1 y2 w4, keeps v5 u6 t7 and the permanent");
+		UNIT_OK(wal_deleted_are(&p, &w, keep_three_rule),
+				"WAL before v5 deleted except the permanent's 0x30..0x33 (.backup and .partial too)");
+		UNIT_OK(!wal_deleted(&p, "00000001.history") && !wal_deleted(&p, "00000002.history") &&
+				!wal_deleted(&p, "not-a-wal-name"), ".history and unknown names kept");
+		retention_plan_free(&p);
 	}
-	for (uint32_t s = 0x01; s <= 0x80; s++)
-	{
-		char		name[32];
-		bool		want_deleted = s < 0x50 && !(s >= 0x30 && s <= 0x33);
-
-		snprintf(name, sizeof(name), "%08X%08X%08X", 1, 0, s);
-		if (wal_deleted(&p, name) != want_deleted)
-		{
-			printf("# segment %s: deleted %d, expected %d\n", name, !want_deleted, want_deleted);
-			ok = false;
-		}
-	}
-	UNIT_OK(ok, "segments before 0x50 deleted except the permanent's 0x30..0x33; 0x50.. kept");
-	UNIT_OK(wal_deleted(&p, "000000010000000000000020.00000028.backup") &&
-			wal_deleted(&p, "00000001000000000000002F.partial"),
-			".backup and .partial before the cut-off deleted");
-	UNIT_OK(!wal_deleted(&p, "000000010000000000000030.00000028.backup") &&
-			!wal_deleted(&p, "000000010000000000000050.00000028.backup") &&
-			!wal_deleted(&p, "000000010000000000000060.00000028.backup") &&
-			!wal_deleted(&p, "000000010000000000000081.partial"),
-			".backup of the permanent and kept backups, later .partial kept");
-	UNIT_OK(!wal_deleted(&p, "00000001.history") && !wal_deleted(&p, "00000002.history") &&
-			!wal_deleted(&p, "not-a-wal-name"), ".history and unknown names kept");
-	UNIT_OK(p.nwal == (0x4F - 4) + 2, "%d WAL objects planned (expected %d)", p.nwal, 0x4F - 4 + 2);
-	retention_plan_free(&p);
 
 	/* keep more than there are: nothing at all but WAL before the oldest */
-	retention_make_plan(b, 8, w.names, w.n, 10, &p);
-	UNIT_OK(p.nbackups == 0 && p.nwal == 7 && wal_deleted(&p, "000000010000000000000007"),
-			"keep 10: no backup deleted, only the 7 segments before the oldest");
-	retention_plan_free(&p);
+	if (make_plan(b, 8, &w, 10, NULL, &p))
+	{
+		UNIT_OK(p.nbackups == 0 && p.nwal == 7 && wal_deleted(&p, "000000010000000000000007"),
+				"keep 10: no backup deleted, only the 7 segments before the oldest");
+		retention_plan_free(&p);
+	}
 
 	/* keep 0 is treated as 1 */
-	retention_make_plan(b, 8, w.names, w.n, 0, &p);
-	UNIT_OK(p.nbackups == 6 && !plan_has(p.backups, p.nbackups, "", "t7") &&
-			!plan_has(p.backups, p.nbackups, "", "x3-permanent"),
-			"keep 0 keeps the newest one and the permanent");
-	retention_plan_free(&p);
+	if (make_plan(b, 8, &w, 0, NULL, &p))
+	{
+		UNIT_OK(p.nbackups == 6 && !plan_has(p.backups, p.nbackups, "", "t7") &&
+				!plan_has(p.backups, p.nbackups, "", "x3-permanent"),
+				"keep 0 keeps the newest one and the permanent");
+		retention_plan_free(&p);
+	}
 
 	free_backups(b, 8);
 	wal_free(&w);
 }
 
-/* LSN decides, then start time; not the name or the input order */
+static int
+order_qsort_cmp(const void *a, const void *b)
+{
+	return backup_order_cmp(a, b);
+}
+
+/*
+ * Completed backups by when they finished, others by when they started;
+ * not by LSN (which says nothing across timelines), name or input order.
+ */
 static void
 test_order(void)
 {
-	backup_info b[3];
+	backup_info b[7];
 	retention_plan p;
+	const char *order[] = {"a-oldest", "b-middle", "f-failed", "r-running", "c-newest",
+	"g-failed", "u-unknown"};
+	bool		ok = true;
 
-	b[0] = mk("a-newest", BACKUP_COMPLETED, false, 1, 0x30, 0x31, T0);
-	b[1] = mk("b-middle", BACKUP_COMPLETED, false, 1, 0x20, 0x21, T0 + 100 * SEC);
-	b[2] = mk("c-oldest", BACKUP_COMPLETED, false, 1, 0x10, 0x11, T0 + 200 * SEC);
-	retention_make_plan(b, 3, NULL, 0, 2, &p);
-	UNIT_OK(p.nbackups == 1 && strcmp(p.backups[0], "c-oldest") == 0,
-			"by LSN even when start times disagree: c-oldest goes");
-	retention_plan_free(&p);
-	free_backups(b, 3);
+	/* c-newest has the lowest LSN: it is on a timeline forked below the others */
+	b[0] = mk("c-newest", BACKUP_COMPLETED, false, 3, 0x10, 0x11, T0 + 200 * SEC);
+	b[1] = mk("b-middle", BACKUP_COMPLETED, false, 2, 0x20, 0x21, T0 + 100 * SEC);
+	b[2] = mk("a-oldest", BACKUP_COMPLETED, false, 1, 0x30, 0x31, T0);
+	/* failed after b-middle finished, before c-newest: older than c-newest */
+	b[3] = mk("f-failed", BACKUP_FAILED, false, 2, 0x40, 0, T0 + 150 * SEC);
+	b[4] = mk("g-failed", BACKUP_FAILED, false, 3, 0x12, 0, T0 + 300 * SEC);
+	b[5] = mk("r-running", BACKUP_RUNNING, false, 2, 0, 0, T0 + 160 * SEC);
+	/* no time known: last */
+	b[6] = mk("u-unknown", BACKUP_FAILED, false, 1, 0x05, 0, 0);
 
-	/* same LSN (no WAL written between): start time decides */
-	b[0] = mk("a", BACKUP_COMPLETED, false, 1, 0x10, 0x10, T0 + 200 * SEC);
-	b[1] = mk("b", BACKUP_COMPLETED, false, 1, 0x10, 0x10, T0 + 100 * SEC);
+	qsort(b, 7, sizeof(backup_info), order_qsort_cmp);
+	for (int i = 0; i < 7; i++)
+	{
+		ok &= strcmp(b[i].name, order[i]) == 0;
+		printf("# %d: %s\n", i, b[i].name);
+	}
+	UNIT_OK(ok, "backup_order_cmp: completed by finish time, others by start time, unknown last");
+
+	if (make_plan(b, 7, NULL, 2, NULL, &p))
+	{
+		const char *want[] = {"a-oldest", "f-failed", NULL};
+
+		UNIT_OK(plan_backups_are(&p, want),
+				"keep 2: the oldest by finish time goes, and the failed one older than the newest completed");
+		retention_plan_free(&p);
+	}
+	free_backups(b, 7);
+
+	/* same finish time: the start LSN decides, then the name */
+	b[0] = mk("a", BACKUP_COMPLETED, false, 1, 0x12, 0x12, T0);
+	b[1] = mk("b", BACKUP_COMPLETED, false, 1, 0x11, 0x11, T0);
 	b[2] = mk("c", BACKUP_COMPLETED, false, 1, 0x10, 0x10, T0);
-	retention_make_plan(b, 3, NULL, 0, 1, &p);
+	/* metadata without timing.end: its start time counts */
+	b[3] = mk("d-no-end", BACKUP_COMPLETED, false, 1, 0x13, 0x13, T0 + 50 * SEC);
+	b[3].finished_at = 0;
+	if (make_plan(b, 4, NULL, 2, NULL, &p))
 	{
 		const char *want[] = {"b", "c", NULL};
 
-		UNIT_OK(plan_backups_are(&p, want), "same LSN: the latest start stays");
+		UNIT_OK(plan_backups_are(&p, want), "same finish time: the higher start LSN stays");
+		retention_plan_free(&p);
 	}
-	retention_plan_free(&p);
-	free_backups(b, 3);
+	free_backups(b, 4);
+}
+
+static bool
+failed_running_rule(uint32_t tli, uint32_t seg)
+{
+	return seg < 0x20;
+}
+
+static bool
+running_holds_rule(uint32_t tli, uint32_t seg)
+{
+	return seg < 0x15;
 }
 
 static void
@@ -423,21 +614,24 @@ test_failed_running(void)
 	b[6] = mk("r-running", BACKUP_RUNNING, false, 1, 0, 0, T0 + 10 * SEC);
 
 	wal_segments(&w, 1, 1, 0x30);
-	retention_make_plan(b, 7, w.names, w.n, 1, &p);
-	UNIT_OK(plan_backups_are(&p, want),
-			"failed older than the newest completed deleted; newer failed and running kept");
-	UNIT_OK(p.nwal == 0x1F && !wal_deleted(&p, "000000010000000000000020"),
-			"WAL before m2 deleted (%d)", p.nwal);
-	retention_plan_free(&p);
+	if (make_plan(b, 7, &w, 1, NULL, &p))
+	{
+		UNIT_OK(plan_backups_are(&p, want),
+				"failed older than the newest completed deleted; newer failed and running kept");
+		UNIT_OK(wal_deleted_are(&p, &w, failed_running_rule), "WAL before m2 deleted");
+		retention_plan_free(&p);
+	}
 
 	/* a running backup with a known, older start holds the WAL it needs */
 	backup_info_free(&b[6]);
 	b[6] = mk("r-running", BACKUP_RUNNING, false, 1, 0x15, 0, T0 + 10 * SEC);
-	retention_make_plan(b, 7, w.names, w.n, 1, &p);
-	UNIT_OK(!plan_has(p.backups, p.nbackups, "", "r-running") && p.nwal == 0x14 &&
-			!wal_deleted(&p, "000000010000000000000015"),
-			"running backup never deleted and its WAL kept (%d)", p.nwal);
-	retention_plan_free(&p);
+	if (make_plan(b, 7, &w, 1, NULL, &p))
+	{
+		UNIT_OK(!plan_has(p.backups, p.nbackups, "", "r-running") &&
+				wal_deleted_are(&p, &w, running_holds_rule),
+				"running backup never deleted and its WAL kept");
+		retention_plan_free(&p);
+	}
 
 	free_backups(b, 7);
 	wal_free(&w);
@@ -455,60 +649,377 @@ test_no_completed(void)
 	b[2] = mk("p1", BACKUP_COMPLETED, true, 1, 0x30, 0x31, T0 + 20 * SEC);
 	wal_segments(&w, 1, 1, 0x40);
 
-	retention_make_plan(b, 2, w.names, w.n, 3, &p);
-	UNIT_OK(p.nbackups == 0 && p.nwal == 0, "no completed backup: nothing deleted");
-	retention_plan_free(&p);
-
-	retention_make_plan(b, 3, w.names, w.n, 3, &p);
-	UNIT_OK(p.nbackups == 1 && strcmp(p.backups[0], "f1") == 0 && p.nwal == 0,
-			"only a permanent one: the older failed goes, no WAL deleted");
-	retention_plan_free(&p);
-
-	retention_make_plan(NULL, 0, w.names, w.n, 3, &p);
-	UNIT_OK(p.nbackups == 0 && p.nwal == 0, "no backups at all: nothing deleted");
-	retention_plan_free(&p);
-
+	if (make_plan(b, 2, &w, 3, NULL, &p))
+	{
+		UNIT_OK(p.nbackups == 0 && p.nwal == 0, "no completed backup: nothing deleted");
+		retention_plan_free(&p);
+	}
+	if (make_plan(b, 3, &w, 3, NULL, &p))
+	{
+		UNIT_OK(p.nbackups == 1 && strcmp(p.backups[0], "f1") == 0 && p.nwal == 0,
+				"only a permanent one: the older failed goes, no WAL deleted");
+		retention_plan_free(&p);
+	}
+	if (make_plan(NULL, 0, &w, 3, NULL, &p))
+	{
+		UNIT_OK(p.nbackups == 0 && p.nwal == 0, "no backups at all: nothing deleted");
+		retention_plan_free(&p);
+	}
 	free_backups(b, 3);
 	wal_free(&w);
 }
 
-/* positions compare across timelines; .history stays */
+/* ---------------------------------------------------------------- */
+/* retention over timelines */
+
+/*
+ * The issue's case, three timelines and two restores.  b0 and b1 on
+ * timeline 1; a restore to a moment between them forks timeline 2 at
+ * 0x20, below b1, and b2 is taken on it; a later restore forks timeline 3
+ * from timeline 2 at 0x28, after b2's start.  The old timeline-1 server
+ * went on writing to 0x38.
+ */
+static const history_file issue_histories[] = {
+	{"00000002.history", "1\t0/20000100\tat restore point \"t\"\n"},
+	{"00000003.history", "1\t0/20000100\tat restore point \"t\"\n"
+	"2\t0/28000200\tno recovery target specified\n"},
+	{NULL, NULL}
+};
+
 static void
-test_timelines(void)
+issue_catalog(backup_info *b, wal_set *w)
+{
+	b[0] = mk("b0-tl1", BACKUP_COMPLETED, false, 1, 0x10, 0x11, T0);
+	b[1] = mk("b1-tl1-newest", BACKUP_COMPLETED, false, 1, 0x30, 0x31, T0 + 3000 * SEC);
+	b[2] = mk("b2-tl2", BACKUP_COMPLETED, false, 2, 0x24, 0x25, T0 + 5000 * SEC);
+	wal_segments(w, 1, 0x01, 0x38);
+	wal_add(w, 1, 0x10, ".00000028.backup");
+	wal_add(w, 1, 0x30, ".00000028.backup");
+	wal_add(w, 1, 0x20, ".partial");	/* archived by the restored server at promotion */
+	wal_segments(w, 2, 0x20, 0x2C);
+	wal_add(w, 2, 0x24, ".00000028.backup");
+	wal_add(w, 2, 0x28, ".partial");
+	wal_segments(w, 3, 0x28, 0x30);
+	wal_add(w, 3, 0x31, ".partial");
+	wal_histories(w, issue_histories);
+}
+
+/* retention 1: b2 alone; all of timeline 1 goes, timeline 2 before b2 */
+static bool
+issue_keep_one_rule(uint32_t tli, uint32_t seg)
+{
+	return tli == 1 || (tli == 2 && seg < 0x24);
+}
+
+/* retention 2: b1 too, which reaches no other timeline (they fork below it) */
+static bool
+issue_keep_two_rule(uint32_t tli, uint32_t seg)
+{
+	return (tli == 1 && seg < 0x30) || (tli == 2 && seg < 0x24);
+}
+
+static void
+test_issue_case(void)
 {
 	backup_info b[3];
 	wal_set		w = {0};
-	retention_plan p;
-	const char *want[] = {"tl1-old", NULL};
+	const char *gone_one[] = {"b0-tl1", "b1-tl1-newest", NULL};
+	const char *gone_two[] = {"b0-tl1", NULL};
+	expected	keep_one = {gone_one,
+		"retention 1 keeps the timeline-2 backup that finished last, deletes both timeline-1 backups",
+		issue_keep_one_rule,
+	"keeps timeline 2 from b2's start, all of timeline 3 (forked after it) and the .history files; deletes timeline 1"};
+	expected	keep_two = {gone_two, "retention 2 keeps b1 and b2", issue_keep_two_rule,
+	"b1 keeps timeline 1 from its start; timelines 2 and 3 fork below it"};
 
-	b[0] = mk("tl1-old", BACKUP_COMPLETED, false, 1, 0x10, 0x11, T0);
-	b[1] = mk("tl1-perm", BACKUP_COMPLETED, true, 1, 0x14, 0x15, T0 + 10 * SEC);
-	b[2] = mk("tl3-new", BACKUP_COMPLETED, false, 3, 0x30, 0x31, T0 + 100 * SEC);
-	wal_segments(&w, 1, 1, 0x22);	/* timeline 1 up to the switch */
-	wal_add(&w, "%08X%08X%08X.partial", 1, 0x22);
-	w.names[w.n++] = sg_strdup("00000002.history");
-	wal_segments(&w, 2, 0x22, 0x28);	/* timeline 2 */
-	w.names[w.n++] = sg_strdup("00000003.history");
-	wal_segments(&w, 3, 0x28, 0x40);	/* timeline 3 */
-
-	retention_make_plan(b, 3, w.names, w.n, 1, &p);
-	UNIT_OK(plan_backups_are(&p, want), "timelines: the old managed one goes");
-	UNIT_OK(wal_deleted(&p, "000000010000000000000001") &&
-			wal_deleted(&p, "000000010000000000000022") &&
-			wal_deleted(&p, "000000010000000000000022.partial") &&
-			wal_deleted(&p, "000000020000000000000028") &&
-			wal_deleted(&p, "00000003000000000000002F"),
-			"older positions of every timeline deleted");
-	UNIT_OK(!wal_deleted(&p, "000000010000000000000014") &&
-			!wal_deleted(&p, "000000010000000000000015") &&
-			wal_deleted(&p, "000000010000000000000016"),
-			"the permanent backup's range kept");
-	UNIT_OK(!wal_deleted(&p, "00000002.history") && !wal_deleted(&p, "00000003.history") &&
-			!wal_deleted(&p, "000000030000000000000030"), ".history and the kept start kept");
-	/* 0x22 - 2 (tl1) + 1 (.partial) + 7 (tl2) + 8 (tl3 0x28..0x2F) */
-	UNIT_OK(p.nwal == 0x20 + 1 + 7 + 8, "%d WAL objects planned", p.nwal);
-	retention_plan_free(&p);
+	issue_catalog(b, &w);
+	expect_plan(b, 3, &w, 1, issue_histories, &keep_one);
+	expect_plan(b, 3, &w, 2, issue_histories, &keep_two);
 	free_backups(b, 3);
+	wal_free(&w);
+}
+
+/*
+ * Timeline 4 forks from timeline 2 at 0x22, before b2's start (0x24): b2
+ * cannot reach it, so it is abandoned; timeline 3 (forked at 0x28) is not.
+ * A running backup on timeline 2 from 0x21 reaches timeline 4.
+ */
+static const history_file fork_histories[] = {
+	{"00000002.history", "1\t0/20000100\tat restore point \"t\"\n"},
+	{"00000003.history", "1\t0/20000100\tat restore point \"t\"\n"
+	"2\t0/28000200\tno recovery target specified\n"},
+	{"00000004.history", "1\t0/20000100\tat restore point \"t\"\n"
+	"2\t0/22000000\tbefore 2026-11-30 06:00:00+00\n"},
+	{NULL, NULL}
+};
+
+static bool
+fork_before_rule(uint32_t tli, uint32_t seg)
+{
+	return tli == 1 || tli == 4 || (tli == 2 && seg < 0x24);
+}
+
+static bool
+fork_running_rule(uint32_t tli, uint32_t seg)
+{
+	return tli == 1 || (tli == 2 && seg < 0x21);
+}
+
+static void
+test_fork_before_start(void)
+{
+	backup_info b[4];
+	wal_set		w = {0};
+	const char *gone[] = {"b0-tl1", "b1-tl1-newest", NULL};
+	expected	before = {NULL, NULL, fork_before_rule,
+	"a timeline forked from timeline 2 before b2's start is deleted, one forked after is kept"};
+	expected	running = {gone, "the running backup stays", fork_running_rule,
+	"a running backup on timeline 2 from 0x21 holds timeline 2 from there and timeline 4"};
+
+	issue_catalog(b, &w);
+	wal_segments(&w, 4, 0x22, 0x26);
+	wal_name_add(&w, "00000004.history");
+	expect_plan(b, 3, &w, 1, fork_histories, &before);
+	b[3] = mk("r-running-tl2", BACKUP_RUNNING, false, 2, 0x21, 0, T0 + 6000 * SEC);
+	expect_plan(b, 4, &w, 1, fork_histories, &running);
+	free_backups(b, 4);
+	wal_free(&w);
+}
+
+/*
+ * k1 on timeline 1 from 0x10; timeline 2 forks from timeline 1 at 0x18,
+ * timeline 3 from timeline 2 at 0x1C: both descend from k1's timeline
+ * after its start, so all their WAL stays, and timeline 1 after the fork
+ * too (k1 can replay along it).
+ */
+static const history_file descendant_histories[] = {
+	{"00000002.history", "1\t0/18000000\tno recovery target specified\n"},
+	{"00000003.history", "1\t0/18000000\tno recovery target specified\n"
+	"2\t0/1C000000\tno recovery target specified\n"},
+	{NULL, NULL}
+};
+
+static bool
+descendants_rule(uint32_t tli, uint32_t seg)
+{
+	return tli == 1 && seg < 0x10;
+}
+
+static bool
+descendants_keep_one_rule(uint32_t tli, uint32_t seg)
+{
+	return tli == 1 || tli == 2 || (tli == 3 && seg < 0x20);
+}
+
+static void
+test_descendants_after_start(void)
+{
+	backup_info b[3];
+	wal_set		w = {0};
+	const char *gone_two[] = {"a0-tl1", NULL};
+	const char *gone_one[] = {"a0-tl1", "k1-tl1", NULL};
+	expected	keep_two = {gone_two, "keep 2: k1 and k3 stay", descendants_rule,
+	"k1 keeps timeline 1 from its start and all of timelines 2 and 3, which branch after it"};
+	expected	keep_one = {gone_one, "keep 1: k3 alone stays", descendants_keep_one_rule,
+	"k3 alone keeps timeline 3 from its start"};
+
+	b[0] = mk("a0-tl1", BACKUP_COMPLETED, false, 1, 0x04, 0x05, T0);
+	b[1] = mk("k1-tl1", BACKUP_COMPLETED, false, 1, 0x10, 0x11, T0 + 1000 * SEC);
+	b[2] = mk("k3-tl3", BACKUP_COMPLETED, false, 3, 0x20, 0x21, T0 + 3000 * SEC);
+	wal_segments(&w, 1, 0x01, 0x1A);
+	wal_add(&w, 1, 0x18, ".partial");
+	wal_segments(&w, 2, 0x18, 0x1E);
+	wal_add(&w, 2, 0x1C, ".partial");
+	wal_segments(&w, 3, 0x1C, 0x24);
+	wal_histories(&w, descendant_histories);
+	expect_plan(b, 3, &w, 2, descendant_histories, &keep_two);
+	expect_plan(b, 3, &w, 1, descendant_histories, &keep_one);
+	free_backups(b, 3);
+	wal_free(&w);
+}
+
+/*
+ * A permanent backup on timeline 1 (0x08..0x0A) keeps its own WAL, not
+ * the timeline that forks after it (timeline 2 at 0x0C): m on timeline 2
+ * is the managed backup kept.  Timeline 1 went on to 0x28.
+ */
+static const history_file permanent_histories[] = {
+	{"00000002.history", "1\t0/0C000000\tno recovery target specified\n"},
+	{NULL, NULL}
+};
+
+static bool
+permanent_rule(uint32_t tli, uint32_t seg)
+{
+	if (tli == 1)
+		return seg < 0x08 || seg > 0x0A;
+	return seg < 0x20;
+}
+
+static void
+test_permanent_old_timeline(void)
+{
+	backup_info b[3];
+	wal_set		w = {0};
+	const char *gone[] = {"old-tl1", NULL};
+	expected	e = {gone, "the permanent backup on timeline 1 stays", permanent_rule,
+	"it keeps its own WAL on timeline 1 (0x08..0x0A, with its .backup); the rest of timeline 1 and timeline 2 before m go"};
+
+	b[0] = mk("old-tl1", BACKUP_COMPLETED, false, 1, 0x04, 0x05, T0 - 1000 * SEC);
+	b[1] = mk("p-tl1", BACKUP_COMPLETED, true, 1, 0x08, 0x0A, T0);
+	b[2] = mk("m-tl2", BACKUP_COMPLETED, false, 2, 0x20, 0x21, T0 + 2000 * SEC);
+	wal_segments(&w, 1, 0x01, 0x28);
+	wal_add(&w, 1, 0x08, ".00000028.backup");
+	wal_add(&w, 1, 0x0C, ".partial");
+	wal_segments(&w, 2, 0x0C, 0x2A);
+	wal_histories(&w, permanent_histories);
+	expect_plan(b, 3, &w, 1, permanent_histories, &e);
+	free_backups(b, 3);
+	wal_free(&w);
+}
+
+/*
+ * k on timeline 3 (from 0x30).  00000002.history is missing: timeline 2's
+ * WAL stays, even though 00000003.history names timeline 2 as its parent.
+ * 00000004.history cannot be read, and timeline 5 has no history file at
+ * all: their WAL stays too.
+ */
+static const history_file missing_histories[] = {
+	{"00000003.history", "1\t0/10000000\tno recovery target specified\n"
+	"2\t0/20000000\tno recovery target specified\n"},
+	{"00000004.history", NULL},
+	{NULL, NULL}
+};
+
+static bool
+missing_rule(uint32_t tli, uint32_t seg)
+{
+	return tli == 1 || (tli == 3 && seg < 0x30);
+}
+
+static void
+test_missing_history(void)
+{
+	backup_info b[2];
+	wal_set		w = {0};
+	expected	e = {NULL, NULL, missing_rule,
+	"WAL of timelines without a readable .history stays; timeline 1 and timeline 3 before k go"};
+
+	b[0] = mk("old-tl1", BACKUP_COMPLETED, false, 1, 0x04, 0x05, T0);
+	b[1] = mk("k-tl3", BACKUP_COMPLETED, false, 3, 0x30, 0x31, T0 + 3000 * SEC);
+	wal_segments(&w, 1, 0x01, 0x12);
+	wal_segments(&w, 2, 0x10, 0x22);
+	wal_segments(&w, 3, 0x20, 0x34);
+	wal_segments(&w, 4, 0x25, 0x28);
+	wal_segments(&w, 5, 0x26, 0x27);
+	wal_histories(&w, missing_histories);
+	expect_plan(b, 2, &w, 1, missing_histories, &e);
+	free_backups(b, 2);
+	wal_free(&w);
+}
+
+/*
+ * History files as PostgreSQL reads them (timeline.c): comments and blank
+ * lines are skipped; a file that is not a valid history leaves its
+ * timeline unknown, so its WAL stays.  k on timeline 1 from 0x30 keeps
+ * nothing before that on any timeline the plan knows.
+ */
+static const history_file parsed_histories[] = {
+	{"00000002.history", "# made by hand\n\n1\t0/10000000\tno recovery target specified\n"},
+	{"00000003.history", "not a history file\n"},
+	{"00000004.history", "2\t0/10000000\n1\t0/20000000\n"},	/* not ascending */
+	{"00000005.history", "1\t0/10000000\n5\t0/20000000\n"},	/* its own number */
+	{"00000006.history", "1\n"},	/* no switch point */
+	{"00000007.history", "1\t0/1000000G\n"},
+	{"00000008.history", "1\t0/10000000 trailing\n"},
+	{"00000009.history", "1\t0/10000000\n"},	/* good, no reason */
+	{NULL, NULL}
+};
+
+static bool
+parsed_rule(uint32_t tli, uint32_t seg)
+{
+	return (tli == 1 && seg < 0x30) || tli == 2 || tli == 9;
+}
+
+static void
+test_history_parsing(void)
+{
+	backup_info b[2];
+	wal_set		w = {0};
+	retention_plan p;
+	sg_error	err;
+	history_file failing[] = {{"00000002.history", "ERROR"}, {NULL, NULL}};
+	expected	e = {NULL, NULL, parsed_rule,
+	"timelines 2 and 9 read (comments, blank lines, no reason); 3 to 8 invalid, so kept"};
+	bool		ok;
+
+	b[0] = mk("old-tl1", BACKUP_COMPLETED, false, 1, 0x04, 0x05, T0);
+	b[1] = mk("k-tl1", BACKUP_COMPLETED, false, 1, 0x30, 0x31, T0 + 3000 * SEC);
+	wal_segments(&w, 1, 0x01, 0x34);
+	for (uint32_t tli = 2; tli <= 9; tli++)
+		wal_segments(&w, tli, 0x10 + tli, 0x12 + tli);
+	wal_histories(&w, parsed_histories);
+	expect_plan(b, 2, &w, 1, parsed_histories, &e);
+
+	/* an S3 error while reading a history file stops retention */
+	sg_error_clear(&err);
+	ok = retention_make_plan(b, 2, w.names, w.n, 1, read_history, failing, &p, &err);
+	UNIT_OK(!ok && err.kind == SG_ERR_NETWORK && p.nbackups == 0 && p.nwal == 0,
+			"an error reading a history file fails the plan, which deletes nothing (%s)", err.msg);
+	retention_plan_free(&p);
+	free_backups(b, 2);
+	wal_free(&w);
+}
+
+/* peak resident memory so far, kB */
+static long
+peak_rss_kb(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_maxrss;
+}
+
+/* 100k WAL names: the plan's time and memory, printed, never a failure */
+static void
+test_many_wal_files(void)
+{
+	backup_info b[2];
+	wal_set		w = {0};
+	retention_plan p;
+	char		history[64];
+	history_file histories[] = {{"00000002.history", history}, {NULL, NULL}};
+	struct timespec t0,
+				t1;
+	long		rss0 = peak_rss_kb(),
+				rss1;
+
+	/* timeline 1: segments 1..50000; timeline 2 forks at 40000, to 89999 */
+	wal_segments(&w, 1, 1, 50000);
+	wal_segments(&w, 2, 40000, 89999);
+	rss1 = peak_rss_kb();
+	snprintf(history, sizeof(history), "1\t%X/%X\tno recovery target specified\n",
+			 (unsigned) (seg_lsn(40000, 0) >> 32), (unsigned) seg_lsn(40000, 0));
+	b[0] = mk("old-tl1", BACKUP_COMPLETED, false, 1, 1000, 1001, T0);
+	b[1] = mk("k-tl2", BACKUP_COMPLETED, false, 2, 70000, 70001, T0 + 3000 * SEC);
+	wal_name_add(&w, "00000002.history");
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (make_plan(b, 2, &w, 1, histories, &p))
+	{
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		printf("# plan over %d WAL names: %.1f ms, %d to delete; peak memory: "
+			   "the listing +%ld kB, the plan +%ld kB\n", w.n - 1,
+			   (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6, p.nwal,
+			   rss1 - rss0, peak_rss_kb() - rss1);
+		UNIT_OK(p.nwal == 50000 + 30000 && p.nbackups == 1 &&
+				wal_deleted(&p, "00000002000001110000006F") &&
+				!wal_deleted(&p, "000000020000011100000070"),
+				"100k WAL names: all of timeline 1 and timeline 2 before k (%d)", p.nwal);
+		retention_plan_free(&p);
+	}
+	free_backups(b, 2);
 	wal_free(&w);
 }
 
@@ -521,6 +1032,12 @@ main(void)
 	test_order();
 	test_failed_running();
 	test_no_completed();
-	test_timelines();
+	test_issue_case();
+	test_fork_before_start();
+	test_descendants_after_start();
+	test_permanent_old_timeline();
+	test_missing_history();
+	test_history_parsing();
+	test_many_wal_files();
 	return UNIT_DONE();
 }

@@ -2,9 +2,10 @@
  * test_catalog_s3.c - backup_catalog.c against a real S3 server (the Ceph
  * RADOS Gateway of scripts/rgw.sh, whose env.sh exports SG_TEST_S3_*):
  * fake backups (their .json objects and small archives) and over a
- * thousand fake WAL objects under a unique prefix are listed (statuses and
- * order), a retention plan is made and carried out, and exactly the
- * expected objects must remain.  Skipped when no server is configured.
+ * thousand fake WAL objects on three timelines under a unique prefix are
+ * listed (statuses and order), retention is run (sg_retention_run, which
+ * reads the .history files with wal_fetch_mem), and exactly the expected
+ * objects must remain.  Skipped when no server is configured.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -13,13 +14,16 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#include "backup_catalog.h"
+#include "retention.h"
 #include "s3_client.h"
 #include "unit.h"
+#include "walstore.h"
 
 #define SEC			INT64_C(1000000)
 #define MAX_KEYS	4096
 #define LAST_WAL	0x445		/* WAL segments 1..LAST_WAL on timeline 1 */
+#define TL2_FORK	0x41C		/* timeline 2 forks from timeline 1 here */
+#define TL2_LAST	0x425
 
 typedef struct key_list
 {
@@ -102,12 +106,13 @@ enum
 };
 
 /*
- * a fake backup starting in segment seg: started.json (name, start time,
- * permanent only, as a backup writes it first), archives, and what says
+ * a fake backup starting in segment seg of timeline tli: started.json
+ * (name, start time, permanent only, as a backup writes it first),
+ * archives, and what says
  */
 static bool
-put_backup(s3_client *c, const char *name, bool permanent, uint32_t seg,
-		   uint32_t stop_seg, int64_t started_at, int what)
+put_backup(s3_client *c, const char *name, bool permanent, uint32_t tli,
+		   uint32_t seg, uint32_t stop_seg, int64_t started_at, int what)
 {
 	backup_info b;
 	sg_error	err;
@@ -128,8 +133,8 @@ put_backup(s3_client *c, const char *name, bool permanent, uint32_t seg,
 	if (seg != 0)
 	{
 		b.start_lsn = (uint64_t) seg * 0x1000000 + 0x28;
-		snprintf(b.start_wal, sizeof(b.start_wal), "%08X%08X%08X", 1, 0, seg);
-		b.timeline = 1;
+		snprintf(b.start_wal, sizeof(b.start_wal), "%08X%08X%08X", tli, 0, seg);
+		b.timeline = tli;
 	}
 	if (what & HAS_FAILED)
 	{
@@ -143,7 +148,7 @@ put_backup(s3_client *c, const char *name, bool permanent, uint32_t seg,
 		ok = ok && put_text(c, key, "{\"PostgreSQL-Backup-Manifest-Version\": 1}");
 		b.status = BACKUP_COMPLETED;
 		b.stop_lsn = (uint64_t) stop_seg * 0x1000000 + 0x100;
-		snprintf(b.stop_wal, sizeof(b.stop_wal), "%08X%08X%08X", 1, 0, stop_seg);
+		snprintf(b.stop_wal, sizeof(b.stop_wal), "%08X%08X%08X", tli, 0, stop_seg);
 		b.finished_at = started_at + 60 * SEC;
 		b.stored_at = started_at + 61 * SEC;
 		b.system_identifier = UINT64_C(7300000000000000001);
@@ -160,22 +165,63 @@ put_backup(s3_client *c, const char *name, bool permanent, uint32_t seg,
 	return ok;
 }
 
+/* 00000002.history as the archiver stores it: timeline 2 forks at TL2_FORK */
 static bool
-put_wal(s3_client *c)
+put_history(s3_client *c)
+{
+	char		path[] = "/tmp/test_catalog_s3.XXXXXX";
+	char		text[128];
+	uint64_t	fork = (uint64_t) TL2_FORK * 0x1000000;	/* as put_backup's LSNs */
+	int			fd = mkstemp(path);
+	wal_push_result result;
+	sg_error	err;
+	bool		ok;
+
+	snprintf(text, sizeof(text), "1\t%X/%X\tat restore point \"t\"\n",
+			 (unsigned) (fork >> 32), (unsigned) fork);
+	ok = fd >= 0 && write(fd, text, strlen(text)) == (ssize_t) strlen(text);
+	if (fd >= 0)
+		close(fd);
+	sg_error_clear(&err);
+	ok = ok && wal_push(c, path, "00000002.history", SG_COMPRESSION_ZSTD, 3, &result, &err);
+	unlink(path);
+	UNIT_OK(ok, "stored 00000002.history with wal_push%s%s", err.msg[0] ? ": " : "", err.msg);
+	return ok;
+}
+
+static bool
+put_segments(s3_client *c, uint32_t tli, uint32_t from, uint32_t to)
 {
 	char		key[64];
 	bool		ok = true;
 
-	for (uint32_t s = 1; ok && s <= LAST_WAL; s++)
+	for (uint32_t s = from; ok && s <= to; s++)
 	{
-		snprintf(key, sizeof(key), "wal/%08X%08X%08X", 1, 0, s);
+		snprintf(key, sizeof(key), "wal/%08X%08X%08X", tli, 0, s);
 		ok = put_text(c, key, "segment");
 	}
-	ok = ok && put_text(c, "wal/00000001000000000000041F.partial", "partial") &&
+	return ok;
+}
+
+/*
+ * Timeline 1: 1..LAST_WAL; timeline 2: TL2_FORK..TL2_LAST, with its
+ * history; timeline 3: one segment and a history not stored by sgbackup
+ * (unreadable, so timeline 3 is unknown).
+ */
+static bool
+put_wal(s3_client *c)
+{
+	bool		ok;
+
+	ok = put_segments(c, 1, 1, LAST_WAL) &&
+		put_text(c, "wal/00000001000000000000041F.partial", "partial") &&
 		put_text(c, "wal/000000010000000000000410.00000028.backup", "label") &&
 		put_text(c, "wal/000000010000000000000440.00000028.backup", "label") &&
-		put_text(c, "wal/00000002.history", "history");
-	UNIT_OK(ok, "stored %d WAL objects", LAST_WAL + 4);
+		put_segments(c, 2, TL2_FORK, TL2_LAST) &&
+		put_history(c) &&
+		put_segments(c, 3, 0x421, 0x421) &&
+		put_text(c, "wal/00000003.history", "history");
+	UNIT_OK(ok, "stored %d WAL objects", LAST_WAL + 3 + (TL2_LAST - TL2_FORK + 1) + 3);
 	return ok;
 }
 
@@ -200,9 +246,9 @@ find(const backup_info *list, int n, const char *name)
 static void
 test_list(s3_client *c, backup_info **list, int *n)
 {
-	/* started.json has no LSN: those without one come last, by start time */
+	/* completed by finish time, the others by start time */
 	const char *order[] = {"zz-oldest", "failed-old", "yy", "perm", "xx",
-	"ww-newest", "interrupted", "running", "garbage"};
+	"interrupted", "ww-newest", "tl2-newest", "running", "garbage"};
 	const backup_info *b;
 	sg_error	err;
 	int			calls = 0;
@@ -210,11 +256,11 @@ test_list(s3_client *c, backup_info **list, int *n)
 
 	sg_error_clear(&err);
 	ok = backup_catalog_list(c, is_running, &calls, list, n, &err);
-	UNIT_OK(ok && *n == 9, "listed %d backups%s%s", *n, ok ? "" : ": ", ok ? "" : err.msg);
-	if (!ok || *n != 9)
+	UNIT_OK(ok && *n == 10, "listed %d backups%s%s", *n, ok ? "" : ": ", ok ? "" : err.msg);
+	if (!ok || *n != 10)
 		return;
 	ok = true;
-	for (int i = 0; i < 9; i++)
+	for (int i = 0; i < 10; i++)
 	{
 		if (strcmp((*list)[i].name, order[i]) != 0)
 			ok = false;
@@ -223,7 +269,7 @@ test_list(s3_client *c, backup_info **list, int *n)
 			   (*list)[i].status == BACKUP_FAILED ? "failed" : "running",
 			   (*list)[i].error ? ": " : "", (*list)[i].error ? (*list)[i].error : "");
 	}
-	UNIT_OK(ok, "ordered by start LSN, then start time, not by name");
+	UNIT_OK(ok, "ordered by finish time (completed) or start time, not by LSN or name");
 	UNIT_OK(calls == 2, "is_running asked only about backups without a final object (%d)", calls);
 
 	b = find(*list, *n, "ww-newest");
@@ -249,12 +295,14 @@ test_list(s3_client *c, backup_info **list, int *n)
 			"garbage metadata.json: failed, never completed (%s)", b && b->error ? b->error : "");
 }
 
-/* what must remain after retention with keep 2 */
+/* what must remain after retention with keep 2: tl2-newest and ww-newest */
 static bool
 expected_left(const char *key)
 {
-	const char *gone_backups[] = {"zz-oldest", "yy", "failed-old", "interrupted"};
-	unsigned	seg;
+	const char *gone_backups[] = {"zz-oldest", "yy", "xx", "failed-old", "interrupted"};
+	unsigned	tli,
+				log,
+				seg;
 	char		tail[64];
 
 	for (size_t i = 0; i < sizeof(gone_backups) / sizeof(gone_backups[0]); i++)
@@ -265,42 +313,42 @@ expected_left(const char *key)
 			key[8 + len] == '/')
 			return false;
 	}
-	if (strncmp(key, "wal/", 4) != 0 || strcmp(key, "wal/00000002.history") == 0)
-		return true;
 	tail[0] = '\0';
-	if (sscanf(key + 4 + 16, "%8X%63s", &seg, tail) < 1)
-		return true;
-	/* cut-off: xx's start 0x430; perm keeps 0x428..0x429 */
-	return seg >= 0x430 || (seg >= 0x428 && seg <= 0x429);
+	if (strncmp(key, "wal/", 4) != 0 ||
+		sscanf(key + 4, "%8X%8X%8X%63s", &tli, &log, &seg, tail) < 3)
+		return true;			/* not WAL, or a .history file */
+	/* ww-newest from 0x440; perm keeps 0x428..0x429; tl2-newest from 0x41E */
+	if (tli == 1)
+		return seg >= 0x440 || (seg >= 0x428 && seg <= 0x429);
+	if (tli == 2)
+		return seg >= 0x41E;
+	return true;				/* timeline 3: its history is unreadable */
 }
 
 static void
-test_retention(s3_client *c, const backup_info *list, int n)
+test_retention(s3_client *c)
 {
-	key_list	wal = {0},
-				all = {0},
+	key_list	all = {0},
 				left = {0};
 	retention_plan plan;
 	sg_error	err;
-	char	   *names[MAX_KEYS];
-	int			expected = 0;
+	int			expected = 0,
+				calls = 0;
 	bool		ok;
 
 	sg_error_clear(&err);
-	ok = s3_list_objects(c, "wal/", collect_key, &wal, &err);
-	for (int i = 0; i < wal.n; i++)
-		names[i] = wal.keys[i] + 4;
-	retention_make_plan(list, n, names, wal.n, 2, &plan);
-	printf("# plan: %d backups, %d WAL objects\n", plan.nbackups, plan.nwal);
-	UNIT_OK(ok && plan.nbackups == 4 && plan.nwal == 0x42F - 2 + 2,
-			"plan deletes 4 backups and %d WAL objects (%d)", 0x42F - 2 + 2, plan.nwal);
-
 	ok = s3_list_objects(c, "", collect_key, &all, &err);
 	for (int i = 0; i < all.n; i++)
 		expected += expected_left(all.keys[i]);
 
-	ok = ok && retention_execute(c, &plan, &err);
-	UNIT_OK(ok, "retention executed%s%s", ok ? "" : ": ", ok ? "" : err.msg);
+	ok = ok && sg_retention_run(c, 2, is_running, &calls, &plan, &err);
+	UNIT_OK(ok, "retention ran%s%s", ok ? "" : ": ", ok ? "" : err.msg);
+	if (!ok)
+		return;
+	printf("# plan: %d backups, %d WAL objects\n", plan.nbackups, plan.nwal);
+	/* timeline 1 before 0x440 but 0x428..0x429, .partial, .backup; timeline 2 before 0x41E */
+	UNIT_OK(plan.nbackups == 5 && plan.nwal == 0x43F - 2 + 2 + 2,
+			"it deleted 5 backups and %d WAL objects (%d)", 0x43F - 2 + 2 + 2, plan.nwal);
 	ok = s3_list_objects(c, "", collect_key, &left, &err);
 	UNIT_OK(ok && left.n == expected, "%d objects remain (expected %d of %d)", left.n, expected, all.n);
 	ok = true;
@@ -314,7 +362,6 @@ test_retention(s3_client *c, const backup_info *list, int n)
 	}
 	UNIT_OK(ok, "exactly the expected objects remain");
 	retention_plan_free(&plan);
-	keys_free(&wal);
 	keys_free(&all);
 	keys_free(&left);
 }
@@ -331,8 +378,9 @@ test_after(s3_client *c)
 	sg_error_clear(&err);
 	ok = backup_catalog_list(c, is_running, &calls, &list, &n, &err);
 	UNIT_OK(ok && n == 5 && strcmp(list[0].name, "perm") == 0 &&
-			strcmp(list[1].name, "xx") == 0 && strcmp(list[4].name, "garbage") == 0,
-			"after retention: perm, xx, ww-newest, running, garbage (%d)", n);
+			strcmp(list[1].name, "ww-newest") == 0 && strcmp(list[2].name, "tl2-newest") == 0 &&
+			strcmp(list[4].name, "garbage") == 0,
+			"after retention: perm, ww-newest, tl2-newest, running, garbage (%d)", n);
 	if (ok)
 		backup_list_free(list, n);
 
@@ -392,26 +440,30 @@ main(void)
 		return UNIT_DONE();
 	s3_client_set_list_page_size(c, 300);
 
-	/* names sort the opposite way of their LSNs */
-	ok = put_backup(c, "zz-oldest", false, 0x410, 0x411, base_time, HAS_METADATA) &&
-		put_backup(c, "failed-old", false, 0x418, 0, base_time + 1 * 3600 * SEC, HAS_FAILED) &&
-		put_backup(c, "yy", false, 0x420, 0x421, base_time + 2 * 3600 * SEC, HAS_METADATA) &&
-		put_backup(c, "perm", true, 0x428, 0x429, base_time + 3 * 3600 * SEC, HAS_METADATA) &&
-		put_backup(c, "xx", false, 0x430, 0x431, base_time + 4 * 3600 * SEC, HAS_METADATA) &&
-		put_backup(c, "interrupted", false, 0x438, 0, base_time + 5 * 3600 * SEC, 0) &&
-		put_backup(c, "ww-newest", false, 0x440, 0x441, base_time + 7 * 3600 * SEC, HAS_METADATA) &&
-		put_backup(c, "running", false, 0, 0, base_time + 8 * 3600 * SEC, 0) &&
-		put_backup(c, "garbage", false, 0, 0, 0, HAS_GARBAGE_METADATA) &&
+	/*
+	 * Names sort the opposite way of their times; tl2-newest, on a timeline
+	 * forked below most of them, finished last.
+	 */
+	ok = put_backup(c, "zz-oldest", false, 1, 0x410, 0x411, base_time, HAS_METADATA) &&
+		put_backup(c, "failed-old", false, 1, 0x418, 0, base_time + 1 * 3600 * SEC, HAS_FAILED) &&
+		put_backup(c, "yy", false, 1, 0x420, 0x421, base_time + 2 * 3600 * SEC, HAS_METADATA) &&
+		put_backup(c, "perm", true, 1, 0x428, 0x429, base_time + 3 * 3600 * SEC, HAS_METADATA) &&
+		put_backup(c, "xx", false, 1, 0x430, 0x431, base_time + 4 * 3600 * SEC, HAS_METADATA) &&
+		put_backup(c, "interrupted", false, 1, 0x438, 0, base_time + 5 * 3600 * SEC, 0) &&
+		put_backup(c, "ww-newest", false, 1, 0x440, 0x441, base_time + 7 * 3600 * SEC, HAS_METADATA) &&
+		put_backup(c, "tl2-newest", false, 2, 0x41E, 0x41F, base_time + 15 * 1800 * SEC, HAS_METADATA) &&
+		put_backup(c, "running", false, 1, 0, 0, base_time + 8 * 3600 * SEC, 0) &&
+		put_backup(c, "garbage", false, 1, 0, 0, 0, HAS_GARBAGE_METADATA) &&
 		put_wal(c);
 	if (ok)
 	{
 		test_list(c, &list, &n);
-		if (n == 9)
+		backup_list_free(list, n);
+		if (n == 10)
 		{
-			test_retention(c, list, n);
+			test_retention(c);
 			test_after(c);
 		}
-		backup_list_free(list, n);
 	}
 	cleanup(c);
 	s3_client_free(c);
