@@ -28,7 +28,7 @@ status=0
 # C unit tests (signing, credentials, YAML, compression, S3 client, WAL store)
 export SG_SIGV4_DIR=${SG_SIGV4_DIR:-$top/../shared/sigv4}
 msg "unit tests"
-prove --exec '' $(ls test/unit/test_* | grep -v '\.c$') 2>&1 | tee "$logs/unit.log" || status=1
+prove --exec '' $(ls test/unit/test_* | grep -v '\.[cd]$') 2>&1 | tee "$logs/unit.log" || status=1
 
 # pg_regress and TAP as postgres, in a copy of the tree that it owns
 work=$(mktemp -d /tmp/sgbackup-tests.XXXXXX)

@@ -122,7 +122,8 @@ RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'sgbackup_backups'
 LANGUAGE C STRICT VOLATILE;
 
--- every backup in object storage, oldest first (by start LSN, then time)
+-- every backup in object storage, oldest first (newest last): completed
+-- backups by when they finished, the others by when they started
 CREATE VIEW sgbackup.backups AS
 	SELECT * FROM sgbackup.backups_list();
 

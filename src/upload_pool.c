@@ -13,6 +13,8 @@
  * number.  A job records the generation it ran under; a result of an
  * earlier generation is never reported as archived, so from the moment a
  * new configuration is in force every file marked done is in its storage.
+ * Transfers of an earlier generation stop at once (they would be redone
+ * anyway), so a hung old storage does not hold up the new one.
  */
 #include "postgres.h"
 
@@ -83,6 +85,16 @@ typedef struct worker
 	int			level;
 } worker;
 
+/* cancel_fn of a worker's client: shutdown, or its configuration was replaced */
+static bool
+worker_cancelled(void *arg)
+{
+	worker	   *w = arg;
+
+	return pool.cancel ||
+		w->generation != __atomic_load_n(&pool.generation, __ATOMIC_RELAXED);
+}
+
 static upload_job *
 find_job(const char *name)
 {
@@ -124,7 +136,8 @@ prepare_client(worker *w, uint64 generation, sg_error *err)
 	w->level = pool.level;
 	w->generation = generation;
 	pthread_mutex_unlock(&pool.lock);
-	limits.cancel = &pool.cancel;
+	limits.cancel_fn = worker_cancelled;
+	limits.cancel_arg = w;
 	w->client = s3_client_new(&storage, secrets, &limits, err);
 	sg_storage_free(&storage);
 	free(secrets);
@@ -274,7 +287,7 @@ upload_pool_configure(const sg_options *o, sg_error *err)
 		pool.secrets_directory = sg_strdup(o->secrets_directory);
 		pool.compression = o->compression;
 		pool.level = o->compression_level;
-		pool.generation++;
+		__atomic_add_fetch(&pool.generation, 1, __ATOMIC_RELAXED);
 	}
 	pthread_mutex_unlock(&pool.lock);
 	if (pool.nthreads == 0)
