@@ -9,6 +9,12 @@
 #   scripts/rgw.sh status [DIR]         exit 0 if the gateway answers signed requests
 #   scripts/rgw.sh check [DIR]          end-to-end check with curl and awscli
 #   scripts/rgw.sh clean [DIR]          stop, then remove DIR
+#   scripts/rgw.sh policy-user UID ACCESS_KEY SECRET_KEY POLICY_FILE [DIR]
+#                                       on the running gateway: a new user with
+#                                       these keys whose only permissions are the
+#                                       IAM policy in POLICY_FILE (JSON)
+#   scripts/rgw.sh remove-user UID [DIR]
+#                                       remove a user made by policy-user
 #
 # DIR defaults to /tmp/sgbackup-rgw.  After start, DIR/env.sh exports the
 # SG_TEST_S3_* settings and defines sg_aws / sg_aws_https (Debian's awscli
@@ -553,6 +559,45 @@ check_not()
 	fi
 }
 
+# radosgw-admin on a running cluster: as client.admin with no admin socket
+# and no log file, so that nothing of the running gateway's is touched
+live_admin()
+{
+	timeout "$(left)" radosgw-admin -c "$CONF" -n client.admin --admin-socket= \
+		--log-file=/dev/null "$@"
+}
+
+# a gateway user whose permissions are exactly an IAM user policy: the
+# gateway enforces policies set with PutUserPolicy, which the test user may
+# call (caps user-policy=*); the bucket belongs to the test user, so the
+# new user may do only what the policy allows
+cmd_policy_user()
+{
+	local uid=$1 key=$2 secret=$3 policy=$4
+	[ -r "$DIR/env.sh" ] || die "no gateway in $DIR (run: $0 start $DIR)"
+	[ -r "$policy" ] || die "cannot read the policy file \"$policy\""
+	# shellcheck source=/dev/null
+	. "$DIR/env.sh"
+	live_admin user info --uid="$uid" >/dev/null 2>&1 &&
+		die "gateway user \"$uid\" already exists (remove it with: $0 remove-user $uid $DIR)"
+	live_admin user create --uid="$uid" --display-name="sgbackup test user $uid" \
+		--access-key="$key" --secret-key="$secret" >/dev/null ||
+		die "radosgw-admin could not create gateway user \"$uid\""
+	if ! sg_aws iam put-user-policy --user-name "$uid" --policy-name "$uid-policy" \
+		--policy-document "file://$policy" >/dev/null; then
+		live_admin user rm --uid="$uid" >/dev/null 2>&1 || true
+		die "the gateway refused the policy of user \"$uid\""
+	fi
+}
+
+cmd_remove_user()
+{
+	local uid=$1
+	[ "$uid" != sgtest ] || die "refusing to remove the test user sgtest"
+	live_admin user rm --uid="$uid" >/dev/null ||
+		die "radosgw-admin could not remove gateway user \"$uid\""
+}
+
 # end-to-end check of a running gateway with curl and Debian's awscli
 cmd_check()
 {
@@ -602,11 +647,25 @@ cmd_clean()
 	rm -rf "$DIR"
 }
 
+usage()
+{
+	echo "usage: $0 start|stop|stop-gateway|start-gateway|status|check|clean [DIR]" >&2
+	echo "       $0 policy-user UID ACCESS_KEY SECRET_KEY POLICY_FILE [DIR]" >&2
+	echo "       $0 remove-user UID [DIR]" >&2
+	exit 2
+}
+
 main()
 {
 	CMD=${1:-}
-	[ $# -le 2 ] || die "too many arguments"
-	set_dir "${2:-}"
+	[ $# -eq 0 ] || shift
+	ARGS=()
+	case "$CMD" in
+		policy-user) [ $# -ge 4 ] || usage; ARGS=("$@"); ARGS=("${ARGS[@]:0:4}"); shift 4 ;;
+		remove-user) [ $# -ge 1 ] || usage; ARGS=("$1"); shift ;;
+	esac
+	[ $# -le 1 ] || die "too many arguments"
+	set_dir "${1:-}"
 	set_user
 	load_ports
 	case "$CMD" in
@@ -620,10 +679,9 @@ main()
 			;;
 		clean) cmd_clean ;;
 		check) cmd_check ;;
-		*)
-			echo "usage: $0 start|stop|stop-gateway|start-gateway|status|check|clean [DIR]" >&2
-			exit 2
-			;;
+		policy-user) cmd_policy_user "${ARGS[@]}" ;;
+		remove-user) cmd_remove_user "${ARGS[@]}" ;;
+		*) usage ;;
 	esac
 }
 

@@ -1,7 +1,8 @@
 /*
  * s3_client.c - the S3 client (see s3_client.h): making a client
  * (credentials, CA bundle, addressing, region) and the single-object
- * operations: put, get, head, delete, batch delete and listing.
+ * operations: put, get, head, delete, batch delete (one object at a time
+ * where the batch is refused or missing) and listing.
  * Requests themselves are sent by s3_request.c; multipart uploads live in
  * s3_multipart.c.
  */
@@ -91,6 +92,8 @@ set_addressing(s3_client *c, sg_error *err)
 	free(c->scheme);
 	free(c->host);
 	free(c->base_path);
+	free(c->authority);
+	free(c->endpoint_path);
 	free(c->endpoint);
 	if (is_empty(s->endpoint))
 	{
@@ -137,6 +140,8 @@ set_addressing(s3_client *c, sg_error *err)
 	sg_buf_init(&b);
 	sg_buf_printf(&b, "%s://%s", c->scheme, authority);
 	c->endpoint = b.data;
+	c->authority = sg_strdup(authority);
+	c->endpoint_path = sg_strdup(path ? path : "");
 
 	sg_buf_init(&b);
 	if (!s->force_path_style && !is_ip_literal(authority) &&
@@ -177,6 +182,7 @@ discover_region(s3_client *c)
 	req.nquery = 1;
 	req.no_retry = true;
 	req.what = "find the region of the bucket";
+	req.action = "s3:GetBucketLocation";
 	s3_response_init(&resp);
 	sg_error_clear(&err);
 	free(c->region);
@@ -290,6 +296,8 @@ s3_client_free(s3_client *c)
 	free(c->scheme);
 	free(c->host);
 	free(c->base_path);
+	free(c->authority);
+	free(c->endpoint_path);
 	free(c->endpoint);
 	if (c->ca_pem)
 		free(c->ca_pem);
@@ -436,6 +444,7 @@ s3_put_object(s3_client *c, const char *key, const void *data, size_t len,
 	req.body = data;
 	req.body_len = len;
 	req.what = s3_describe(c, "upload", key, "to");
+	req.action = "s3:PutObject";
 	s3_response_init(&resp);
 	ok = s3_request_send(c, &req, &resp, err);
 	if (ok && resp.status != 200)
@@ -488,6 +497,7 @@ s3_get_object_stream(s3_client *c, const char *key, int64_t offset,
 	req.write_fn = stream_write;
 	req.write_arg = &st;
 	req.what = s3_describe(c, "download", key, "from");
+	req.action = "s3:GetObject";
 	s3_response_init(&resp);
 	ok = s3_request_send(c, &req, &resp, err);
 	if (ok && resp.status != 200 && resp.status != 206)
@@ -557,6 +567,7 @@ s3_head_object(s3_client *c, const char *key, s3_object_info *info,
 	req.method = "HEAD";
 	req.key = key;
 	req.what = s3_describe(c, "look up", key, "in");
+	req.action = "s3:GetObject";
 	s3_response_init(&resp);
 	memset(info, 0, sizeof(*info));
 	ok = s3_request_send(c, &req, &resp, err);
@@ -581,6 +592,7 @@ s3_delete_object(s3_client *c, const char *key, sg_error *err)
 	req.method = "DELETE";
 	req.key = key;
 	req.what = s3_describe(c, "delete", key, "from");
+	req.action = "s3:DeleteObject";
 	s3_response_init(&resp);
 	ok = s3_request_send(c, &req, &resp, err);
 	if (ok && resp.status == 404)
@@ -599,6 +611,27 @@ s3_delete_object(s3_client *c, const char *key, sg_error *err)
 
 /* ---- batch delete ---- */
 
+/* err for a DeleteResult that lists failed keys: the first one is named */
+static bool
+keys_failed(const s3_client *c, const s3_request *req, int nerrors,
+			const s3_xml_error *xe, sg_error *err)
+{
+	if (strcmp(xe->code, "AccessDenied") == 0)
+	{
+		char	   *arn = s3_object_arn(c, xe->key);
+
+		s3_permission_error(c, "s3:DeleteObject", arn, err);
+		free(arn);
+	}
+	else
+		sg_error_set(err, SG_ERR_SERVER, "could not %s", req->what);
+	sg_error_detail(err, "%d of them failed; \"%s\": %s: %s",
+					nerrors, xe->key, xe->code, xe->message);
+	err->http_status = 200;
+	return false;
+}
+
+/* one DeleteObjects request (POST ?delete) */
 static bool
 delete_batch(s3_client *c, const char *const *keys, int nkeys, sg_error *err)
 {
@@ -634,6 +667,7 @@ delete_batch(s3_client *c, const char *const *keys, int nkeys, sg_error *err)
 	req.body = body.data;
 	req.body_len = body.len;
 	req.what = what.data;
+	req.action = "s3:DeleteObject";
 	s3_response_init(&resp);
 	ok = s3_request_send(c, &req, &resp, err);
 	if (ok && resp.status != 200)
@@ -641,16 +675,10 @@ delete_batch(s3_client *c, const char *const *keys, int nkeys, sg_error *err)
 	else if (ok)
 	{
 		nerrors = s3_xml_parse_delete_result(resp.body.data, resp.body.len, &xe);
-		if (nerrors != 0)
-		{
-			ok = sg_error_set(err, SG_ERR_SERVER, "could not %s", what.data);
-			err->http_status = (int) resp.status;
-			if (nerrors < 0)
-				sg_error_detail(err, "The reply of %s is not a DeleteResult.", c->endpoint);
-			else
-				sg_error_detail(err, "%d of them failed; \"%s\": %s: %s",
-								nerrors, xe.key, xe.code, xe.message);
-		}
+		if (nerrors < 0)
+			ok = s3_reply_unexpected(c, &req, &resp, "DeleteResult", err);
+		else if (nerrors > 0)
+			ok = keys_failed(c, &req, nerrors, &xe, err);
 	}
 	s3_response_free(&resp);
 	sg_buf_free(&what);
@@ -659,6 +687,28 @@ delete_batch(s3_client *c, const char *const *keys, int nkeys, sg_error *err)
 		free(full[i]);
 	free(full);
 	return ok;
+}
+
+/*
+ * A batch delete this store will not do: refused (the RADOS Gateway refuses
+ * it under a policy that allows s3:DeleteObject on the objects only) or not
+ * implemented (501, or 400 or 405 from some S3-compatible stores).
+ */
+static bool
+batch_unavailable(const sg_error *err)
+{
+	return (err->kind == SG_ERR_PERMISSION && err->http_status == 403) ||
+		err->http_status == 501 || err->http_status == 405 ||
+		(err->http_status == 400 && err->kind == SG_ERR_SERVER);
+}
+
+static bool
+delete_each(s3_client *c, const char *const *keys, int nkeys, sg_error *err)
+{
+	for (int i = 0; i < nkeys; i++)
+		if (!s3_delete_object(c, keys[i], err))
+			return false;
+	return true;
 }
 
 bool
@@ -671,7 +721,15 @@ s3_delete_objects(s3_client *c, const char *const *keys, int nkeys,
 	{
 		int			n = nkeys - done < DELETE_BATCH ? nkeys - done : DELETE_BATCH;
 
-		if (!delete_batch(c, keys + done, n, err))
+		if (!c->batch_delete_refused)
+		{
+			if (delete_batch(c, keys + done, n, err))
+				continue;
+			if (!batch_unavailable(err))
+				return false;
+			c->batch_delete_refused = true;
+		}
+		if (!delete_each(c, keys + done, n, err))
 			return false;
 	}
 	return true;
@@ -712,17 +770,15 @@ list_page(s3_client *c, const char *prefix, const char *start_after,
 	req.method = "GET";
 	req.query = query;
 	req.nquery = nquery;
-	req.what = s3_describe(c, "list", prefix, "in");
+	req.what = s3_describe_full(c, "list", prefix, "in");
+	req.action = "s3:ListBucket";
 	s3_response_init(&resp);
 	*more = false;
 	ok = s3_request_send(c, &req, &resp, err);
 	if (ok && resp.status != 200)
 		ok = s3_response_error(c, &req, &resp, err);
 	else if (ok && !s3_xml_parse_list(resp.body.data, resp.body.len, &list))
-	{
-		ok = sg_error_set(err, SG_ERR_SERVER, "could not %s", req.what);
-		sg_error_detail(err, "The reply of %s is not a ListBucketResult.", c->endpoint);
-	}
+		ok = s3_reply_unexpected(c, &req, &resp, "ListBucketResult", err);
 	else if (ok)
 	{
 		*more = list.truncated && list.next_token;

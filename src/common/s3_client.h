@@ -9,6 +9,20 @@
  * jitter inside a total time limit, and never hangs (connect and low-speed
  * time-outs).  Keys given to the functions are relative to the configured
  * prefix: key "wal/0001" is stored as "<prefix>/wal/0001".
+ *
+ * Errors: an action the credentials' policy does not allow is
+ * SG_ERR_PERMISSION, "permission denied for s3:PutObject on
+ * arn:aws:s3:::bucket/prefix/wal/0001", with a hint saying which policy
+ * statement to add; keys S3 does not accept are SG_ERR_CREDENTIALS (see
+ * s3_response_error in s3_request.h for how the two are told apart).
+ * Replies read into memory are bounded: 8 MiB for an XML document, 64 KiB
+ * kept of an error reply, 64 KiB of headers.
+ *
+ * The IAM action each function needs: put, and the multipart create, part
+ * and complete, s3:PutObject; get and head s3:GetObject; delete and batch
+ * delete s3:DeleteObject; listing s3:ListBucket; listing unfinished uploads
+ * s3:ListBucketMultipartUploads; abort s3:AbortMultipartUpload; finding
+ * the region (AWS without a region) s3:GetBucketLocation.
  */
 #ifndef S3_CLIENT_H
 #define S3_CLIENT_H
@@ -107,14 +121,24 @@ extern bool s3_get_object_stream(s3_client *c, const char *key,
 								 s3_write_fn write_fn, void *arg,
 								 s3_object_info *info, sg_error *err);
 
-/* HEAD: true with info->exists false for a missing object */
+/*
+ * HEAD: true with info->exists false for a missing object.  A 403 reply to
+ * HEAD has no body, so no error code: it is taken as a refused s3:GetObject
+ * when S3 accepts the credentials otherwise, else as refused credentials.
+ */
 extern bool s3_head_object(s3_client *c, const char *key,
 						   s3_object_info *info, sg_error *err);
 
 /* DELETE one object (a missing one is success) */
 extern bool s3_delete_object(s3_client *c, const char *key, sg_error *err);
 
-/* DeleteObjects in batches of up to 1000; fails if any key failed */
+/*
+ * DeleteObjects in batches of up to 1000; fails if any key failed.  Where
+ * the batch request is refused (403 AccessDenied: the RADOS Gateway refuses
+ * it under a policy that allows s3:DeleteObject on the objects only) or not
+ * implemented (501, or 400 or 405 from some S3-compatible stores), deletes
+ * one object at a time, and so does every later call on this client.
+ */
 extern bool s3_delete_objects(s3_client *c, const char *const *keys, int nkeys,
 							  sg_error *err);
 

@@ -58,13 +58,17 @@ s3_multipart_attach(const char *key, const char *upload_id)
 	return mp;
 }
 
-/* send a request about mp's object; true with resp when a reply came */
+/*
+ * Send a request about the object key that needs IAM action; true with
+ * resp when a reply came
+ */
 static bool
 send_for(s3_client *c, s3_request *req, const char *key, const char *verb,
-		 s3_response *resp, sg_error *err)
+		 const char *action, s3_response *resp, sg_error *err)
 {
 	req->key = key;
 	req->what = s3_describe(c, verb, key, "in");
+	req->action = action;
 	s3_response_init(resp);
 	return s3_request_send(c, req, resp, err);
 }
@@ -96,15 +100,14 @@ s3_multipart_create(s3_client *c, const char *key, const s3_meta *meta,
 	req.nquery = 1;
 	req.headers = headers;
 	req.nheaders = 1 + s3_object_headers(c, meta, nmeta, headers + 1, names);
-	if (send_for(c, &req, key, "start a multipart upload of", &resp, err))
+	if (send_for(c, &req, key, "start a multipart upload of", "s3:PutObject",
+				 &resp, err))
 	{
 		if (resp.status != 200)
 			s3_response_error(c, &req, &resp, err);
 		else if ((id = s3_xml_upload_id(resp.body.data, resp.body.len)) == NULL)
-		{
-			sg_error_set(err, SG_ERR_SERVER, "could not %s", req.what);
-			sg_error_detail(err, "The reply has no UploadId.");
-		}
+			s3_reply_unexpected(c, &req, &resp,
+								"InitiateMultipartUploadResult with an UploadId", err);
 	}
 	if (id)
 	{
@@ -185,7 +188,7 @@ s3_multipart_put_part(s3_client *c, s3_multipart *mp, int part_no,
 	req.nheaders = 1;
 	req.body = data;
 	req.body_len = len;
-	ok = send_for(c, &req, mp->key, verb, &resp, err);
+	ok = send_for(c, &req, mp->key, verb, "s3:PutObject", &resp, err);
 	if (ok && resp.status != 200)
 		ok = s3_response_error(c, &req, &resp, err);
 	else if (ok && (etag = s3_response_header(&resp, "etag")) == NULL)
@@ -237,7 +240,6 @@ s3_multipart_complete(s3_client *c, s3_multipart *mp, sg_error *err)
 	sg_buf		body;
 	s3_request	req;
 	s3_response resp;
-	s3_xml_error xe;
 	bool		ok;
 
 	sorted_parts(mp, &part_no, &etag, &nparts);
@@ -256,7 +258,8 @@ s3_multipart_complete(s3_client *c, s3_multipart *mp, sg_error *err)
 	req.nheaders = 1;
 	req.body = body.data;
 	req.body_len = body.len;
-	ok = send_for(c, &req, mp->key, "complete the multipart upload of", &resp, err);
+	ok = send_for(c, &req, mp->key, "complete the multipart upload of",
+				  "s3:PutObject", &resp, err);
 	if (ok && nparts == 0)
 		ok = sg_error_set(err, SG_ERR_INTERNAL, "could not %s: no part was uploaded",
 						  req.what);
@@ -265,15 +268,7 @@ s3_multipart_complete(s3_client *c, s3_multipart *mp, sg_error *err)
 	else if (ok && !s3_xml_is_complete_result(resp.body.data, resp.body.len))
 	{
 		/* a 200 reply can still carry an error */
-		s3_xml_parse_error(resp.body.data, resp.body.len, &xe);
-		ok = sg_error_set(err, SG_ERR_SERVER, "could not %s", req.what);
-		err->http_status = (int) resp.status;
-		if (xe.code[0])
-			sg_error_detail(err, "%s answered HTTP 200 with error %s: %s.",
-							c->endpoint, xe.code, xe.message);
-		else
-			sg_error_detail(err, "The reply of %s is not a CompleteMultipartUploadResult.",
-							c->endpoint);
+		ok = s3_reply_unexpected(c, &req, &resp, "CompleteMultipartUploadResult", err);
 	}
 	done(&req, &resp);
 	sg_buf_free(&body);
@@ -293,7 +288,8 @@ s3_multipart_abort(s3_client *c, s3_multipart *mp, sg_error *err)
 	req.method = "DELETE";
 	req.query = query;
 	req.nquery = 1;
-	ok = send_for(c, &req, mp->key, "abort the multipart upload of", &resp, err);
+	ok = send_for(c, &req, mp->key, "abort the multipart upload of",
+				  "s3:AbortMultipartUpload", &resp, err);
 	/* 404: already gone */
 	if (ok && resp.status != 204 && resp.status != 200 && resp.status != 404)
 		ok = s3_response_error(c, &req, &resp, err);
@@ -364,18 +360,15 @@ uploads_page(s3_client *c, const char *prefix, upload_marker *m,
 	req.method = "GET";
 	req.query = query;
 	req.nquery = nquery;
-	req.what = s3_describe(c, "list the multipart uploads of", prefix, "in");
+	req.what = s3_describe_full(c, "list the multipart uploads of", prefix, "in");
+	req.action = "s3:ListBucketMultipartUploads";
 	s3_response_init(&resp);
 	m->more = false;
 	ok = s3_request_send(c, &req, &resp, err);
 	if (ok && resp.status != 200)
 		ok = s3_response_error(c, &req, &resp, err);
 	else if (ok && !s3_xml_parse_uploads(resp.body.data, resp.body.len, &list))
-	{
-		ok = sg_error_set(err, SG_ERR_SERVER, "could not %s", req.what);
-		sg_error_detail(err, "The reply of %s is not a ListMultipartUploadsResult.",
-						c->endpoint);
-	}
+		ok = s3_reply_unexpected(c, &req, &resp, "ListMultipartUploadsResult", err);
 	else if (ok)
 	{
 		/* go on only when the markers move forward */

@@ -1,8 +1,9 @@
 /*
  * s3_request.c - one signed S3 request over the client's libcurl handle
  * (see s3_request.h): URL and headers, SigV4, retries with exponential
- * back-off and jitter inside the total time limit, cancellation, and the
- * mapping of failures to sg_error.
+ * back-off and jitter inside the total time limit, cancellation, limits on
+ * what a reply may make us hold in memory, and the mapping of failures to
+ * sg_error (a refused permission names the IAM action and resource).
  *
  * The handle is reset but kept between requests, so its connection stays
  * alive.  TLS certificates are always verified.
@@ -17,7 +18,8 @@
 #include "s3_request.h"
 #include "s3_xml.h"
 
-#define ERROR_BODY_MAX (1024 * 1024)	/* keep this much of an error reply */
+#define ERROR_BODY_MAX ((size_t) 64 * 1024)	/* keep this much of an error reply */
+#define HEADERS_MAX ((size_t) 64 * 1024)	/* the header lines of one reply */
 #define BACKOFF_FIRST_MS 100
 #define BACKOFF_MAX_MS 10000
 
@@ -32,6 +34,10 @@ typedef struct transfer
 	bool		writer_stopped;
 	bool		bad_resume;
 	bool		cancelled;
+	size_t		header_bytes;	/* of this reply */
+	bool		headers_too_big;	/* more than HEADERS_MAX */
+	bool		body_too_big;	/* a 2xx body of more than req->max_body */
+	bool		error_cut;		/* the rest of an error reply was not read */
 	char		errbuf[CURL_ERROR_SIZE];
 } transfer;
 
@@ -91,18 +97,57 @@ s3_full_key(const s3_client *c, const char *key)
 	return b.data;
 }
 
+/* "aws", or "aws-cn" / "aws-us-gov" for those regions */
+static const char *
+arn_partition(const s3_client *c)
+{
+	if (strncmp(c->region, "cn-", 3) == 0)
+		return "aws-cn";
+	if (strncmp(c->region, "us-gov-", 7) == 0)
+		return "aws-us-gov";
+	return "aws";
+}
+
+char *
+s3_object_arn(const s3_client *c, const char *full_key)
+{
+	sg_buf		b;
+
+	sg_buf_init(&b);
+	sg_buf_printf(&b, "arn:%s:s3:::%s/%s", arn_partition(c), c->storage.bucket,
+				  full_key);
+	return b.data;
+}
+
+/* the ARN of the bucket, or of all its objects (the ARN followed by "/" and "*") */
+static void
+bucket_arn(const s3_client *c, bool objects, sg_buf *out)
+{
+	sg_buf_printf(out, "arn:%s:s3:::%s%s", arn_partition(c), c->storage.bucket,
+				  objects ? "/*" : "");
+}
+
+char *
+s3_describe_full(const s3_client *c, const char *verb, const char *full_key,
+				 const char *preposition)
+{
+	sg_buf		b;
+
+	sg_buf_init(&b);
+	sg_buf_printf(&b, "%s \"%s\" %s bucket \"%s\"", verb, full_key, preposition,
+				  c->storage.bucket);
+	return b.data;
+}
+
 char *
 s3_describe(const s3_client *c, const char *verb, const char *key,
 			const char *preposition)
 {
-	sg_buf		b;
 	char	   *full = s3_full_key(c, key ? key : "");
+	char	   *what = s3_describe_full(c, verb, full, preposition);
 
-	sg_buf_init(&b);
-	sg_buf_printf(&b, "%s \"%s\" %s bucket \"%s\"", verb, full, preposition,
-				  c->storage.bucket);
 	free(full);
-	return b.data;
+	return what;
 }
 
 /* ---- curl callbacks ---- */
@@ -124,7 +169,14 @@ header_cb(char *data, size_t size, size_t nitems, void *arg)
 	if (len >= 5 && strncmp(data, "HTTP/", 5) == 0)
 	{
 		response_clear_headers(resp);
+		t->header_bytes = len;
 		return len;
+	}
+	t->header_bytes += len;
+	if (t->header_bytes > HEADERS_MAX)
+	{
+		t->headers_too_big = true;
+		return 0;
 	}
 	colon = memchr(data, ':', len);
 	if (colon == NULL)
@@ -173,8 +225,22 @@ write_cb(char *data, size_t size, size_t nmemb, void *arg)
 		t->resp->delivered += len;
 		return len;
 	}
-	if (status >= 300 && t->resp->body.len >= ERROR_BODY_MAX)
-		return len;				/* enough of an error reply */
+	if (status >= 300)
+	{
+		/* the start of an error reply holds its code and message */
+		size_t		room = ERROR_BODY_MAX - t->resp->body.len;
+
+		sg_buf_append(&t->resp->body, data, len < room ? len : room);
+		if (len < room)
+			return len;
+		t->error_cut = true;	/* stop reading: the rest may never end */
+		return 0;
+	}
+	if (len > (t->req->max_body ? t->req->max_body : S3_REPLY_MAX) - t->resp->body.len)
+	{
+		t->body_too_big = true;
+		return 0;
+	}
 	sg_buf_append(&t->resp->body, data, len);
 	return len;
 }
@@ -223,15 +289,27 @@ xferinfo_cb(void *arg, curl_off_t dltotal, curl_off_t dlnow,
 
 /* ---- building the request ---- */
 
+/* the Host header of req */
+static const char *
+request_host(const s3_client *c, const s3_request *req)
+{
+	return req->other_bucket ? c->authority : c->host;
+}
+
 /* path (not encoded) and URL of req */
 static void
 build_url(s3_client *c, const s3_request *req, sg_buf *path, sg_buf *url)
 {
 	int			i;
 
-	sg_buf_append_str(path, c->base_path);
-	sg_buf_append_str(path, "/");
-	if (req->key)
+	if (req->other_bucket)
+		sg_buf_printf(path, "%s/%s", c->endpoint_path, req->other_bucket);
+	else
+	{
+		sg_buf_append_str(path, c->base_path);
+		sg_buf_append_str(path, "/");
+	}
+	if (req->key && !req->other_bucket)
 	{
 		char	   *full = s3_full_key(c, req->key);
 
@@ -239,7 +317,7 @@ build_url(s3_client *c, const s3_request *req, sg_buf *path, sg_buf *url)
 		free(full);
 	}
 
-	sg_buf_printf(url, "%s://%s", c->scheme, c->host);
+	sg_buf_printf(url, "%s://%s", c->scheme, request_host(c, req));
 	s3_uri_encode(url, path->data, false);
 	for (i = 0; i < req->nquery; i++)
 	{
@@ -293,7 +371,7 @@ build_headers(s3_client *c, const s3_request *req, const char *path,
 	int			i;
 
 	s3_amz_date_now(amz_date);
-	sign[nsign++] = (s3_kv) {"host", c->host};
+	sign[nsign++] = (s3_kv) {"host", request_host(c, req)};
 	sign[nsign++] = (s3_kv) {"x-amz-date", amz_date};
 	sign[nsign++] = (s3_kv) {"x-amz-content-sha256", payload_hash};
 	if (c->cred.session_token)
@@ -410,10 +488,11 @@ set_options(s3_client *c, const s3_request *req, transfer *t, const char *url,
 
 /* ---- retries ---- */
 
+/* 501 Not Implemented will not change: a store without the feature */
 static bool
 status_retryable(long status)
 {
-	return status >= 500 || status == 408 || status == 429;
+	return (status >= 500 && status != 501) || status == 408 || status == 429;
 }
 
 static bool
@@ -517,6 +596,18 @@ transport_error(s3_client *c, const s3_request *req, const transfer *t,
 		sg_error_detail(err, "Writing the received data failed.");
 		return false;
 	}
+	if (t->body_too_big || t->headers_too_big)
+	{
+		sg_error_set(err, SG_ERR_SERVER, "could not %s: the reply is too large", req->what);
+		if (t->headers_too_big)
+			sg_error_detail(err, "The headers of the reply of %s are larger than %zu bytes; those of an S3 reply are far smaller.",
+							c->endpoint, HEADERS_MAX);
+		else
+			sg_error_detail(err, "The reply of %s is larger than %zu bytes, the most sgbackup reads into memory for a reply of this kind.",
+							c->endpoint, req->max_body ? req->max_body : S3_REPLY_MAX);
+		sg_error_hint(err, "Check that sgbackup.s3_endpoint (spec.s3Compatible.endpoint) is an S3 service.");
+		return false;
+	}
 	if (t->bad_resume)
 	{
 		sg_error_set(err, SG_ERR_SERVER, "could not %s", req->what);
@@ -575,14 +666,21 @@ s3_request_send(s3_client *c, const s3_request *req, s3_response *resp,
 		t.read_pos = 0;
 		t.resuming = resp->delivered > 0;
 		t.errbuf[0] = '\0';
+		t.header_bytes = 0;
+		t.error_cut = false;
 
 		headers = build_headers(c, req, path.data, payload_hash,
 								resp->delivered, etag);
 		set_options(c, req, &t, url.data, headers);
 		rc = cancelled(c) ? CURLE_ABORTED_BY_CALLBACK : curl_easy_perform(c->curl);
 		curl_slist_free_all(headers);
+		if (rc == CURLE_WRITE_ERROR && t.error_cut)
+			rc = CURLE_OK;		/* an error reply, of which we keep the start */
 		if (rc == CURLE_OK)
 			curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &resp->status);
+		/* S3 checks the signature first: such a reply proves the keys */
+		if (rc == CURLE_OK && (resp->status < 300 || resp->status == 404))
+			c->credentials_accepted = true;
 		if (resp->delivered > 0 && etag[0] == '\0' && s3_response_header(resp, "etag"))
 			snprintf(etag, sizeof(etag), "%s", s3_response_header(resp, "etag"));
 
@@ -616,15 +714,15 @@ code_is(const s3_xml_error *xe, const char *code)
 	return strcmp(xe->code, code) == 0;
 }
 
+/* codes S3 gives keys it does not accept (AWS; the RADOS Gateway says AccessDenied) */
 static bool
-credentials_refused(long status, const s3_xml_error *xe)
+keys_refused(const s3_xml_error *xe)
 {
-	return status == 403 ||
-		code_is(xe, "InvalidAccessKeyId") ||
+	return code_is(xe, "InvalidAccessKeyId") ||
 		code_is(xe, "SignatureDoesNotMatch") ||
-		code_is(xe, "AccessDenied") ||
 		code_is(xe, "InvalidToken") ||
-		code_is(xe, "ExpiredToken");
+		code_is(xe, "ExpiredToken") ||
+		code_is(xe, "TokenRefreshRequired");
 }
 
 static bool
@@ -638,29 +736,193 @@ sends_storage_class(const s3_request *req)
 	return false;
 }
 
-/* "answered HTTP 403 (AccessDenied): message" for details */
+/* the server's message without its final period */
+static void
+trimmed_message(const s3_xml_error *xe, char *out, size_t size)
+{
+	size_t		len;
+
+	snprintf(out, size, "%s", xe->message);
+	len = strlen(out);
+	while (len > 0 && (out[len - 1] == '.' || out[len - 1] == ' '))
+		out[--len] = '\0';
+}
+
+/*
+ * The detail of a failed request: "Trying to <what>, <endpoint> answered
+ * HTTP 403 (AccessDenied): message.", then the sentence more (may be NULL).
+ */
 static void
 describe_reply(const s3_client *c, const s3_request *req,
-			   const s3_response *resp, const s3_xml_error *xe, sg_error *err)
+			   const s3_response *resp, const s3_xml_error *xe,
+			   const char *more, sg_error *err)
 {
 	char		retried[64] = "";
 	char		message[sizeof(xe->message)];
-	size_t		len;
 
-	/* the server's message, without its final period */
-	snprintf(message, sizeof(message), "%s", xe->message);
-	len = strlen(message);
-	while (len > 0 && (message[len - 1] == '.' || message[len - 1] == ' '))
-		message[--len] = '\0';
+	trimmed_message(xe, message, sizeof(message));
 	if (resp->attempts > 1)
 		snprintf(retried, sizeof(retried), " after %d attempts", resp->attempts);
 	if (xe->code[0])
-		sg_error_detail(err, "Trying to %s, %s answered HTTP %ld (%s)%s%s%s.",
+		sg_error_detail(err, "Trying to %s, %s answered HTTP %ld (%s)%s%s%s.%s%s",
 						req->what, c->endpoint, resp->status, xe->code, retried,
-						message[0] ? ": " : "", message);
+						message[0] ? ": " : "", message,
+						more ? " " : "", more ? more : "");
 	else
-		sg_error_detail(err, "Trying to %s, %s answered HTTP %ld%s.",
-						req->what, c->endpoint, resp->status, retried);
+		sg_error_detail(err, "Trying to %s, %s answered HTTP %ld%s.%s%s",
+						req->what, c->endpoint, resp->status, retried,
+						more ? " " : "", more ? more : "");
+}
+
+/*
+ * Whether S3 accepts the client's credentials at all, whatever a policy
+ * allows: a HEAD of a bucket that does not exist (path style) gets 404
+ * with valid credentials and 403 with refused ones.  1: accepted,
+ * 0: refused, -1: no telling (no reply, another status).
+ */
+static int
+probe_credentials(s3_client *c)
+{
+	char		name[48];
+	s3_request	req;
+	s3_response resp;
+	sg_error	err;
+	int			verdict = -1;
+
+	if (c->credentials_accepted)
+		return 1;
+	snprintf(name, sizeof(name), "sgbackup-probe-%08x%08x",
+			 (unsigned int) rand_r(&c->seed), (unsigned int) rand_r(&c->seed));
+	memset(&req, 0, sizeof(req));
+	req.method = "HEAD";
+	req.other_bucket = name;
+	req.what = "check the credentials";
+	s3_response_init(&resp);
+	sg_error_clear(&err);
+	if (s3_request_send(c, &req, &resp, &err))
+		verdict = resp.status == 404 ? 1 : resp.status == 403 ? 0 : -1;
+	s3_response_free(&resp);
+	return verdict;
+}
+
+static bool
+is_bucket_action(const char *action)
+{
+	return strcmp(action, "s3:ListBucket") == 0 ||
+		strcmp(action, "s3:ListBucketMultipartUploads") == 0 ||
+		strcmp(action, "s3:GetBucketLocation") == 0;
+}
+
+/* which policy statement to add for action */
+static void
+permission_hint(const s3_client *c, const char *action, sg_error *err)
+{
+	sg_buf		bucket;
+	sg_buf		objects;
+
+	sg_buf_init(&bucket);
+	sg_buf_init(&objects);
+	bucket_arn(c, false, &bucket);
+	bucket_arn(c, true, &objects);
+	if (strcmp(action, "s3:ListBucketMultipartUploads") == 0 ||
+		strcmp(action, "s3:AbortMultipartUpload") == 0)
+		sg_error_hint(err, "Allow \"s3:ListBucketMultipartUploads\" on \"%s\" and \"s3:AbortMultipartUpload\" on \"%s\" in the IAM policy of the user or role whose credentials sgbackup uses, or give the bucket a lifecycle rule that removes unfinished uploads instead: AbortIncompleteMultipartUpload with DaysAfterInitiation (for example 7).",
+					  bucket.data, objects.data);
+	else if (strcmp(action, "s3:GetObject") == 0)
+		sg_error_hint(err, "Allow \"s3:GetObject\" on \"%s\" in the IAM policy of the user or role whose credentials sgbackup uses.  S3 also answers 403 for a missing object when \"s3:ListBucket\" on \"%s\" is not allowed.",
+					  objects.data, bucket.data);
+	else
+		sg_error_hint(err, "Allow \"%s\" on \"%s\" in the IAM policy of the user or role whose credentials sgbackup uses.",
+					  action, is_bucket_action(action) ? bucket.data : objects.data);
+	sg_buf_free(&bucket);
+	sg_buf_free(&objects);
+}
+
+bool
+s3_permission_error(const s3_client *c, const char *action,
+					const char *resource, sg_error *err)
+{
+	sg_error_set(err, SG_ERR_PERMISSION, "permission denied for %s on %s",
+				 action, resource);
+	permission_hint(c, action, err);
+	return false;
+}
+
+/* req's resource: the object's ARN, or the bucket's */
+static char *
+request_arn(const s3_client *c, const s3_request *req)
+{
+	char	   *full;
+	char	   *arn;
+	sg_buf		b;
+
+	if (req->key == NULL)
+	{
+		sg_buf_init(&b);
+		bucket_arn(c, false, &b);
+		return b.data;
+	}
+	full = s3_full_key(c, req->key);
+	arn = s3_object_arn(c, full);
+	free(full);
+	return arn;
+}
+
+static void
+permission_denied(s3_client *c, const s3_request *req, const s3_response *resp,
+				  const s3_xml_error *xe, sg_error *err)
+{
+	char	   *arn = request_arn(c, req);
+	char		more[256];
+
+	s3_permission_error(c, req->action, arn, err);
+	if (xe->code[0])
+		snprintf(more, sizeof(more), "The credentials came from %s.", c->cred.source);
+	else
+		snprintf(more, sizeof(more), "A reply to %s has no body to say why; the credentials (from %s) are valid, so this is a refused permission.",
+				 req->method, c->cred.source);
+	describe_reply(c, req, resp, xe, more, err);
+	free(arn);
+}
+
+static void
+credentials_refused(const s3_client *c, const s3_request *req,
+					const s3_response *resp, const s3_xml_error *xe,
+					bool probed, sg_error *err)
+{
+	sg_error_set(err, SG_ERR_CREDENTIALS,
+				 "S3 refused the credentials for bucket \"%s\"", c->storage.bucket);
+	describe_reply(c, req, resp, xe,
+				   probed ? "S3 also refused a request that needs no permission, so it does not accept these keys." : NULL,
+				   err);
+	if (code_is(xe, "RequestTimeTooSkewed"))
+		sg_error_hint(err, "Check that this machine's clock is right.");
+	else
+		sg_error_hint(err, "Check the access key and secret key selectors (or AWS_* variables) and that they may use this bucket; the credentials came from %s.",
+					  c->cred.source);
+}
+
+/*
+ * A 403: a refused permission or refused credentials (see s3_response_error).
+ */
+static void
+forbidden(s3_client *c, const s3_request *req, const s3_response *resp,
+		  const s3_xml_error *xe, sg_error *err)
+{
+	bool		no_code = xe->code[0] == '\0' && strcmp(req->method, "HEAD") == 0;
+	int			verdict;
+
+	if (req->action == NULL || keys_refused(xe) ||
+		!(code_is(xe, "AccessDenied") || no_code))
+	{
+		credentials_refused(c, req, resp, xe, false, err);
+		return;
+	}
+	verdict = probe_credentials(c);
+	if (verdict == 1 || (verdict == -1 && !no_code))
+		permission_denied(c, req, resp, xe, err);
+	else
+		credentials_refused(c, req, resp, xe, true, err);
 }
 
 bool
@@ -671,34 +933,25 @@ s3_response_error(s3_client *c, const s3_request *req,
 	const char *bucket = c->storage.bucket;
 
 	s3_xml_parse_error(resp->body.data, resp->body.len, &xe);
-	if (credentials_refused(resp->status, &xe))
-	{
-		sg_error_set(err, SG_ERR_CREDENTIALS,
-					 "S3 refused the credentials for bucket \"%s\"", bucket);
-		describe_reply(c, req, resp, &xe, err);
-		if (code_is(&xe, "RequestTimeTooSkewed"))
-			sg_error_hint(err, "Check that this machine's clock is right.");
-		else
-			sg_error_hint(err, "Check the access key and secret key selectors (or AWS_* variables) and that they may use this bucket; the credentials came from %s.",
-						  c->cred.source);
-	}
+	if (resp->status == 403 || keys_refused(&xe))
+		forbidden(c, req, resp, &xe, err);
 	else if (code_is(&xe, "NoSuchBucket"))
 	{
 		sg_error_set(err, SG_ERR_NOT_FOUND, "bucket \"%s\" does not exist", bucket);
-		describe_reply(c, req, resp, &xe, err);
+		describe_reply(c, req, resp, &xe, NULL, err);
 		sg_error_hint(err, "Check sgbackup.s3_bucket (spec.s3.bucket) and sgbackup.s3_endpoint, or create the bucket.");
 	}
 	else if (resp->status == 404 && (xe.code[0] == '\0' || code_is(&xe, "NoSuchKey")))
 	{
 		sg_error_set(err, SG_ERR_NOT_FOUND, "could not %s: the object does not exist",
 					 req->what);
-		describe_reply(c, req, resp, &xe, err);
+		describe_reply(c, req, resp, &xe, NULL, err);
 	}
 	else if (code_is(&xe, "InvalidStorageClass"))
 	{
 		sg_error_set(err, SG_ERR_CONFIG, "could not %s: storage class \"%s\" is not accepted",
 					 req->what, c->storage.storage_class ? c->storage.storage_class : "STANDARD");
-		describe_reply(c, req, resp, &xe, err);
+		describe_reply(c, req, resp, &xe, NULL, err);
 		sg_error_hint(err, "Check sgbackup.s3_storage_class (spec.s3.storageClass).");
 	}
 	else if (resp->status == 301 || code_is(&xe, "AuthorizationHeaderMalformed") ||
@@ -708,7 +961,7 @@ s3_response_error(s3_client *c, const s3_request *req,
 
 		sg_error_set(err, SG_ERR_CONFIG, "could not %s: wrong region \"%s\"",
 					 req->what, c->region);
-		describe_reply(c, req, resp, &xe, err);
+		describe_reply(c, req, resp, &xe, NULL, err);
 		if (region)
 			sg_error_hint(err, "Set sgbackup.s3_region (spec.s3.region) to \"%s\".", region);
 		else
@@ -717,11 +970,32 @@ s3_response_error(s3_client *c, const s3_request *req,
 	else
 	{
 		sg_error_set(err, SG_ERR_SERVER, "could not %s", req->what);
-		describe_reply(c, req, resp, &xe, err);
+		describe_reply(c, req, resp, &xe, NULL, err);
 		if (resp->status == 400 && sends_storage_class(req))
 			sg_error_hint(err, "Check that the service knows storage class \"%s\" (sgbackup.s3_storage_class, spec.s3.storageClass).",
 						  c->storage.storage_class);
 	}
+	err->http_status = (int) resp->status;
+	return false;
+}
+
+bool
+s3_reply_unexpected(const s3_client *c, const s3_request *req,
+					const s3_response *resp, const char *document,
+					sg_error *err)
+{
+	s3_xml_error xe;
+	char		message[sizeof(xe.message)];
+
+	sg_error_set(err, SG_ERR_SERVER, "could not %s", req->what);
+	if (s3_xml_parse_error(resp->body.data, resp->body.len, &xe) && xe.code[0])
+	{
+		trimmed_message(&xe, message, sizeof(message));
+		sg_error_detail(err, "%s answered HTTP %ld with error %s%s%s.", c->endpoint,
+						resp->status, xe.code, message[0] ? ": " : "", message);
+	}
+	else
+		sg_error_detail(err, "The reply of %s is not a %s.", c->endpoint, document);
 	err->http_status = (int) resp->status;
 	return false;
 }

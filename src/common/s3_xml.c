@@ -13,13 +13,19 @@
 #include "s3_xml.h"
 
 static xmlDocPtr
-parse(const char *body, size_t len)
+parse_with(const char *body, size_t len, int options)
 {
 	if (body == NULL || len == 0)
 		return NULL;
 	return xmlReadMemory(body, (int) len, NULL, NULL,
-						 XML_PARSE_NONET | XML_PARSE_NOERROR |
+						 options | XML_PARSE_NONET | XML_PARSE_NOERROR |
 						 XML_PARSE_NOWARNING | XML_PARSE_NOBLANKS);
+}
+
+static xmlDocPtr
+parse(const char *body, size_t len)
+{
+	return parse_with(body, len, 0);
 }
 
 static bool
@@ -108,7 +114,8 @@ read_error(xmlNodePtr node, s3_xml_error *out)
 bool
 s3_xml_parse_error(const char *body, size_t len, s3_xml_error *out)
 {
-	xmlDocPtr	doc = parse(body, len);
+	/* only the start of a long error reply is kept: read what is there */
+	xmlDocPtr	doc = parse_with(body, len, XML_PARSE_RECOVER);
 	xmlNodePtr	root = root_named(doc, "Error");
 
 	memset(out, 0, sizeof(*out));

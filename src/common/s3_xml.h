@@ -15,7 +15,10 @@
 
 #include "sg_buf.h"
 
-/* <Error><Code>..</Code><Message>..</Message></Error>; false if not one */
+/*
+ * <Error><Code>..</Code><Message>..</Message></Error>; false if not one.
+ * A body cut short still gives the code and message it holds.
+ */
 typedef struct s3_xml_error
 {
 	char		code[64];

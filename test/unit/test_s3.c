@@ -1,11 +1,15 @@
 /*
  * test_s3.c - the S3 client against a real S3 server (the Ceph RADOS
- * Gateway started by scripts/rgw.sh, settings in SG_TEST_S3_*), plus
- * retries and time-outs against the scripted fake server test/fake_s3.py.
+ * Gateway started by scripts/rgw.sh, settings in SG_TEST_S3_*), including
+ * gateway users that hold only an IAM policy (the StackGres guide's, and
+ * one without s3:PutObject and s3:GetObject), plus retries, time-outs,
+ * stores without batch delete and hostile replies against the scripted
+ * fake server test/fake_s3.py.
  *
  * Every run works under its own prefix and deletes what it made.
  */
 #include <libgen.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -18,10 +22,12 @@
 
 #include "s3_client.h"
 #include "s3_request.h"			/* raw requests: ListMultipartUploads */
+#include "s3_writer.h"			/* s3_abort_stale_uploads */
 #include "unit.h"
 #include "unit_s3.h"
 
 static char fake_script[1024];
+static char rgw_script[1024];
 
 static s3_client *
 client_for(const sg_storage *s, const s3_limits *limits)
@@ -354,6 +360,338 @@ test_multipart(s3_client *c, const sg_storage *storage)
 	free(data);
 }
 
+/* ---- IAM policies: what a user holding only a policy may do ---- */
+
+/* the policy of the StackGres guide's backup user ("AWS S3" backup set-up) */
+#define GUIDE_POLICY \
+	"{\"Version\": \"2012-10-17\", \"Statement\": [" \
+	"{\"Effect\": \"Allow\", \"Action\": [\"s3:ListBucket\", \"s3:GetBucketLocation\"]," \
+	" \"Resource\": [\"arn:aws:s3:::%1$s\"]}," \
+	"{\"Effect\": \"Allow\", \"Action\": [\"s3:PutObject\", \"s3:GetObject\", \"s3:DeleteObject\"]," \
+	" \"Resource\": [\"arn:aws:s3:::%1$s/*\"]}]}"
+
+/* the same without s3:PutObject and s3:GetObject */
+#define NO_PUT_GET_POLICY \
+	"{\"Version\": \"2012-10-17\", \"Statement\": [" \
+	"{\"Effect\": \"Allow\", \"Action\": [\"s3:ListBucket\", \"s3:GetBucketLocation\"]," \
+	" \"Resource\": [\"arn:aws:s3:::%1$s\"]}," \
+	"{\"Effect\": \"Allow\", \"Action\": [\"s3:DeleteObject\"]," \
+	" \"Resource\": [\"arn:aws:s3:::%1$s/*\"]}]}"
+
+typedef struct policy_user
+{
+	char		uid[64];
+	char		access_key[64];
+	char		secret_key[64];
+} policy_user;
+
+static const char *
+rgw_dir(void)
+{
+	const char *dir = getenv("SG_TEST_RGW_DIR");
+
+	return dir ? dir : "/tmp/sgbackup-rgw";
+}
+
+/* a new gateway user whose only permissions are policy (scripts/rgw.sh) */
+static bool
+policy_user_make(policy_user *u, const char *name, const char *policy_format)
+{
+	char		path[] = "/tmp/sgtest-policyXXXXXX";
+	char		cmd[2048];
+	int			fd = mkstemp(path);
+	FILE	   *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	int			rc;
+
+	snprintf(u->uid, sizeof(u->uid), "sgtest-%s-%d", name, (int) getpid());
+	snprintf(u->access_key, sizeof(u->access_key), "SGTEST%s%d", name, (int) getpid());
+	snprintf(u->secret_key, sizeof(u->secret_key), "secret/%s/%d/%ld", name,
+			 (int) getpid(), (long) time(NULL));
+	if (f == NULL)
+		return false;
+	fprintf(f, policy_format, bucket);
+	fclose(f);
+	snprintf(cmd, sizeof(cmd), "bash '%s' policy-user '%s' '%s' '%s' '%s' '%s'",
+			 rgw_script, u->uid, u->access_key, u->secret_key, path, rgw_dir());
+	rc = system(cmd);
+	unlink(path);
+	return rc == 0;
+}
+
+static void
+policy_user_remove(const policy_user *u)
+{
+	char		cmd[2048];
+
+	snprintf(cmd, sizeof(cmd), "bash '%s' remove-user '%s' '%s'", rgw_script,
+			 u->uid, rgw_dir());
+	if (system(cmd) != 0)
+		printf("# could not remove gateway user %s\n", u->uid);
+}
+
+/* a client of the test storage signing with another user's keys */
+static s3_client *
+client_of(const policy_user *u)
+{
+	sg_storage	s;
+	s3_client  *c;
+
+	setenv("AWS_ACCESS_KEY_ID", u->access_key, 1);
+	setenv("AWS_SECRET_ACCESS_KEY", u->secret_key, 1);
+	unit_s3_storage(&s, http_endpoint, bucket);
+	c = client_for(&s, NULL);
+	sg_storage_free(&s);
+	setenv("AWS_ACCESS_KEY_ID", access_key, 1);
+	setenv("AWS_SECRET_ACCESS_KEY", secret_key, 1);
+	return c;
+}
+
+/* "arn:aws:s3:::bucket/<prefix>/key" */
+static const char *
+object_arn(const char *key)
+{
+	static char arn[512];
+
+	snprintf(arn, sizeof(arn), "arn:aws:s3:::%s/%s/%s", bucket, prefix, key);
+	return arn;
+}
+
+/* err is a refused permission: the message says which action on which resource */
+static void
+expect_permission(const sg_error *err, const char *action, const char *resource,
+				  const char *what)
+{
+	char		want[1024];
+
+	snprintf(want, sizeof(want), "permission denied for %s on %s", action, resource);
+	show(err);
+	UNIT_OK(err->kind == SG_ERR_PERMISSION && err->http_status == 403,
+			"%s is a refused permission", what);
+	UNIT_STREQ(err->msg, want, "%s: the message names the action and the resource", what);
+	UNIT_OK(strstr(err->detail, "403") != NULL, "%s: the detail gives the server's answer", what);
+	UNIT_OK(strstr(err->hint, action) != NULL, "%s: the hint says what to allow", what);
+}
+
+static bool
+count_upload(void *arg, const s3_upload_entry *e)
+{
+	(*(int *) arg)++;
+	return true;
+}
+
+/* put n small objects "<dir>/<i>"; their keys into keys[] (malloc'ed) */
+static bool
+put_small(s3_client *c, const char *dir, int n, char **keys)
+{
+	sg_error	err;
+	bool		ok = true;
+	int			i;
+
+	for (i = 0; i < n; i++)
+	{
+		char		key[128];
+
+		snprintf(key, sizeof(key), "%s/%d", dir, i);
+		keys[i] = sg_strdup(key);
+		if (ok && !(ok = s3_put_object(c, key, "x", 1, NULL, 0, &err)))
+			show(&err);
+	}
+	return ok;
+}
+
+static void
+free_keys(char **keys, int n)
+{
+	for (int i = 0; i < n; i++)
+		free(keys[i]);
+}
+
+/* archiving, backups, listing: what the guide's policy allows */
+static void
+guide_allows(s3_client *c, s3_client *admin)
+{
+	char	   *data = sg_malloc(PART_SIZE);
+	s3_object_info info = {0};
+	s3_multipart *mp;
+	sg_buf		out;
+	sg_error	err;
+	bool		ok;
+
+	fill_random(data, PART_SIZE, 3);
+	sg_buf_init(&out);
+	ok = s3_put_object(c, "guide/wal", data, 1000, NULL, 0, &err);
+	if (!ok)
+		show(&err);
+	UNIT_OK(ok, "guide's policy: put an object (s3:PutObject)");
+	ok = s3_head_object(c, "guide/wal", &info, &err) && info.exists;
+	UNIT_OK(ok, "guide's policy: head an object (s3:GetObject)");
+	s3_object_info_free(&info);
+	ok = s3_head_object(c, "guide/missing", &info, &err) && !info.exists;
+	UNIT_OK(ok, "guide's policy: head of a missing object says it is missing");
+	ok = s3_get_object(c, "guide/wal", 0, 0, UNIT_MAX_BODY, &out, NULL, &err) &&
+		out.len == 1000;
+	UNIT_OK(ok, "guide's policy: get an object (s3:GetObject)");
+	UNIT_OK(count_under(c, "guide/") == 1, "guide's policy: list (s3:ListBucket)");
+	mp = s3_multipart_create(c, "guide/base.tar", NULL, 0, &err);
+	ok = mp && s3_multipart_put_part(c, mp, 1, data, PART_SIZE, &err) &&
+		s3_multipart_put_part(c, mp, 2, data, 10, &err) &&
+		s3_multipart_complete(c, mp, &err);
+	if (!ok)
+		show(&err);
+	UNIT_OK(ok, "guide's policy: a multipart upload (s3:PutObject)");
+	s3_multipart_free(mp);
+	s3_delete_object(admin, "guide/base.tar", &err);
+	sg_buf_free(&out);
+	free(data);
+}
+
+/* retention: the gateway refuses DeleteObjects under the guide's policy */
+static void
+guide_deletes(s3_client *c, s3_client *admin)
+{
+	char	   *keys[8];
+	sg_error	err;
+	bool		ok;
+
+	ok = put_small(c, "guide/old", 5, keys);
+	ok = ok && s3_delete_objects(c, (const char *const *) keys, 5, &err);
+	if (!ok)
+		show(&err);
+	UNIT_OK(ok, "guide's policy: deleting 5 objects works (one by one when the batch is refused)");
+	UNIT_OK(count_under(admin, "guide/old/") == 0, "guide's policy: they are really gone");
+	free_keys(keys, 5);
+
+	ok = put_small(c, "guide/older", 3, keys);
+	ok = ok && s3_delete_objects(c, (const char *const *) keys, 3, &err);
+	UNIT_OK(ok && count_under(admin, "guide/older/") == 0,
+			"guide's policy: a second batch delete works too");
+	free_keys(keys, 3);
+
+	ok = s3_delete_object(c, "guide/wal", &err);
+	UNIT_OK(ok && count_under(admin, "guide/") == 0,
+			"guide's policy: delete one object (s3:DeleteObject)");
+}
+
+/* a dead backup's uploads: listing and aborting them is refused */
+static void
+guide_stale_uploads(s3_client *c, s3_client *admin)
+{
+	char		bucket_arn[256];
+	s3_multipart *mp;
+	sg_error	err;
+	int			n = 0;
+	bool		ok;
+
+	snprintf(bucket_arn, sizeof(bucket_arn), "arn:aws:s3:::%s", bucket);
+	mp = s3_multipart_create(c, "guide/stale", NULL, 0, &err);
+	UNIT_OK(mp != NULL, "guide's policy: start a multipart upload");
+	if (mp == NULL)
+		return;
+
+	sg_error_clear(&err);
+	ok = s3_list_multipart_uploads(c, "guide/", count_upload, &n, &err);
+	UNIT_OK(!ok, "guide's policy: listing unfinished uploads is refused");
+	expect_permission(&err, "s3:ListBucketMultipartUploads", bucket_arn, "list uploads");
+	UNIT_OK(strstr(err.hint, "s3:AbortMultipartUpload") &&
+			strstr(err.hint, "AbortIncompleteMultipartUpload") &&
+			strstr(err.hint, "DaysAfterInitiation"),
+			"list uploads: the hint names both permissions and the lifecycle rule");
+
+	sg_error_clear(&err);
+	ok = s3_multipart_abort(c, mp, &err);
+	UNIT_OK(!ok, "guide's policy: aborting an upload is refused");
+	expect_permission(&err, "s3:AbortMultipartUpload", object_arn("guide/stale"), "abort");
+	UNIT_OK(strstr(err.hint, "s3:ListBucketMultipartUploads") &&
+			strstr(err.hint, "AbortIncompleteMultipartUpload"),
+			"abort: the hint names both permissions and the lifecycle rule");
+
+	sg_error_clear(&err);
+	ok = s3_abort_stale_uploads(c, "guide/", &n, &err);
+	UNIT_OK(!ok && err.kind == SG_ERR_PERMISSION &&
+			strstr(err.msg, "s3:ListBucketMultipartUploads") != NULL,
+			"s3_abort_stale_uploads (base backup start) reports the refused permission: %s",
+			err.msg);
+
+	ok = s3_multipart_abort(admin, mp, &err);
+	UNIT_OK(ok, "the bucket's owner aborts it");
+	s3_multipart_free(mp);
+}
+
+static void
+test_guide_policy(s3_client *admin)
+{
+	policy_user u;
+	s3_client  *c;
+	bool		ok;
+
+	ok = policy_user_make(&u, "guide", GUIDE_POLICY);
+	UNIT_OK(ok, "gateway user %s holds exactly the StackGres guide's policy", u.uid);
+	if (!ok)
+		return;
+	c = client_of(&u);
+	if (c)
+	{
+		guide_allows(c, admin);
+		guide_deletes(c, admin);
+		guide_stale_uploads(c, admin);
+	}
+	s3_client_free(c);
+	policy_user_remove(&u);
+}
+
+/* without s3:PutObject and s3:GetObject: each refusal names what is missing */
+static void
+test_missing_permissions(s3_client *admin)
+{
+	policy_user u;
+	s3_client  *c;
+	s3_object_info info = {0};
+	sg_buf		out;
+	sg_error	err;
+	bool		ok;
+
+	ok = policy_user_make(&u, "noputget", NO_PUT_GET_POLICY);
+	UNIT_OK(ok, "gateway user %s may list and delete only", u.uid);
+	if (!ok)
+		return;
+	ok = s3_put_object(admin, "limited/x", "x", 1, NULL, 0, &err);
+	sg_buf_init(&out);
+
+	/* a fresh client each time: nothing it did before proves its keys */
+	c = client_of(&u);
+	sg_error_clear(&err);
+	ok = c && s3_put_object(c, "limited/wal", "x", 1, NULL, 0, &err);
+	UNIT_OK(c && !ok, "put without s3:PutObject fails");
+	expect_permission(&err, "s3:PutObject", object_arn("limited/wal"), "put");
+	UNIT_OK(strstr(err.hint, "arn:aws:s3:::") != NULL && strstr(err.hint, u.secret_key) == NULL,
+			"put: the hint names the resource to allow and no secret: %s", err.hint);
+	s3_client_free(c);
+
+	c = client_of(&u);
+	sg_error_clear(&err);
+	ok = c && s3_head_object(c, "limited/x", &info, &err);
+	UNIT_OK(c && !ok, "head without s3:GetObject fails");
+	expect_permission(&err, "s3:GetObject", object_arn("limited/x"), "head (a reply without a body)");
+	s3_client_free(c);
+
+	c = client_of(&u);
+	sg_error_clear(&err);
+	ok = c && s3_get_object(c, "limited/x", 0, 0, UNIT_MAX_BODY, &out, NULL, &err);
+	UNIT_OK(c && !ok, "get without s3:GetObject fails");
+	expect_permission(&err, "s3:GetObject", object_arn("limited/x"), "get");
+
+	sg_error_clear(&err);
+	ok = c && s3_multipart_create(c, "limited/base.tar", NULL, 0, &err) != NULL;
+	UNIT_OK(c && !ok, "a multipart upload without s3:PutObject fails");
+	expect_permission(&err, "s3:PutObject", object_arn("limited/base.tar"), "multipart create");
+	UNIT_OK(c && count_under(c, "limited/") == 1, "listing is allowed (s3:ListBucket)");
+	s3_client_free(c);
+
+	s3_delete_object(admin, "limited/x", &err);
+	sg_buf_free(&out);
+	policy_user_remove(&u);
+}
+
 /* ---- TLS, addressing, storage class ---- */
 
 static bool
@@ -546,6 +884,22 @@ test_wrong_secret(void)
 			"the secret is not in the error");
 	ok = c && s3_list_objects(c, "", count_entry, &(counter) {0}, &err);
 	UNIT_OK(!ok && err.kind == SG_ERR_CREDENTIALS, "list with a wrong secret is CREDENTIALS");
+	sg_error_clear(&err);
+	ok = c && s3_head_object(c, "cred/x", &(s3_object_info) {0}, &err);
+	show(&err);
+	UNIT_OK(!ok && err.kind == SG_ERR_CREDENTIALS,
+			"head (a 403 without a body) with a wrong secret is CREDENTIALS");
+	s3_client_free(c);
+
+	setenv("AWS_ACCESS_KEY_ID", "SGTESTNOSUCHKEY", 1);
+	c = client_for(&s, NULL);
+	setenv("AWS_ACCESS_KEY_ID", access_key, 1);
+	sg_error_clear(&err);
+	ok = c && s3_put_object(c, "cred/x", "x", 1, NULL, 0, &err);
+	show(&err);
+	UNIT_OK(c && !ok && err.kind == SG_ERR_CREDENTIALS &&
+			strstr(err.msg, "S3 refused the credentials") != NULL,
+			"an unknown access key is CREDENTIALS");
 	s3_client_free(c);
 	sg_storage_free(&s);
 }
@@ -750,6 +1104,246 @@ test_fake(void)
 	sg_buf_free(&out);
 }
 
+/* ---- fake server: stores without batch delete, hostile replies ---- */
+
+static s3_client *
+fake_client(const char *mode, pid_t *pid)
+{
+	char		endpoint[64];
+	sg_storage	s;
+	s3_limits	limits = {0};
+	s3_client  *c;
+	int			port;
+
+	*pid = start_fake(mode, &port);
+	snprintf(endpoint, sizeof(endpoint), "http://127.0.0.1:%d", port);
+	unit_s3_storage(&s, endpoint, bucket);
+	limits.max_retries = 2;
+	limits.total_timeout_s = 20;
+	c = client_for(&s, &limits);
+	sg_storage_free(&s);
+	return c;
+}
+
+static void
+test_no_batch_delete(const char *code)
+{
+	const char *keys[] = {"wal/1", "wal/2", "wal/3"};
+	char		mode[32];
+	sg_buf		out;
+	sg_error	err;
+	pid_t		pid;
+	s3_client  *c;
+	bool		ok;
+
+	snprintf(mode, sizeof(mode), "nobatch:%s", code);
+	c = fake_client(mode, &pid);
+	sg_buf_init(&out);
+	sg_error_clear(&err);
+	ok = c && s3_delete_objects(c, keys, 3, &err);
+	if (!ok)
+		show(&err);
+	UNIT_OK(ok, "batch delete answered %s: deleted one by one", code);
+	ok = c && s3_delete_objects(c, keys, 3, &err);
+	UNIT_OK(ok, "batch delete answered %s: a second call works", code);
+	ok = c && s3_get_object(c, "stats", 0, 0, 1024, &out, NULL, &err);
+	UNIT_STREQ(ok ? out.data : err.msg, "posts=1 deletes=6",
+			   "batch delete answered %s: asked once, then one DELETE per key", code);
+	s3_client_free(c);
+	stop_fake(pid);
+	sg_buf_free(&out);
+}
+
+/* what a child process reports back */
+typedef struct child_result
+{
+	bool		ok;
+	sg_error	err;
+	long		grew_kb;		/* peak resident size during the call, beyond
+								 * the size before it; -1 if unknown */
+} child_result;
+
+typedef bool (*client_call) (s3_client *c, sg_error *err);
+
+/* a field of /proc/self/status in KiB ("VmRSS:", "VmHWM:"), or -1 */
+static long
+status_kb(const char *field)
+{
+	FILE	   *f = fopen("/proc/self/status", "r");
+	char		line[256];
+	long		kb = -1;
+
+	while (f && fgets(line, sizeof(line), f))
+		if (strncmp(line, field, strlen(field)) == 0)
+			kb = atol(line + strlen(field));
+	if (f)
+		fclose(f);
+	return kb;
+}
+
+/* start counting the peak resident size (VmHWM) afresh */
+static bool
+reset_peak(void)
+{
+	FILE	   *f = fopen("/proc/self/clear_refs", "w");
+	bool		ok = f && fputs("5", f) >= 0;
+
+	if (f && fclose(f) != 0)
+		ok = false;
+	return ok;
+}
+
+/* call with a client of the fake server in mode, in a child process */
+static child_result
+in_child(const char *mode, client_call call)
+{
+	child_result r = {false, {0}, -1};
+	int			fds[2];
+	pid_t		pid;
+	pid_t		fake;
+
+	if (pipe(fds) != 0)
+		return r;
+	pid = fork();
+	if (pid == 0)
+	{
+		s3_client  *c = fake_client(mode, &fake);
+		long		before;
+
+		close(fds[0]);
+		sg_error_clear(&r.err);
+		malloc_trim(0);
+		before = reset_peak() ? status_kb("VmRSS:") : -1;
+		r.ok = c && call(c, &r.err);
+		if (before >= 0)
+			r.grew_kb = status_kb("VmHWM:") - before;
+		if (write(fds[1], &r, sizeof(r)) != sizeof(r))
+			_exit(1);
+		s3_client_free(c);
+		stop_fake(fake);
+		_exit(0);
+	}
+	close(fds[1]);
+	if (read(fds[0], &r, sizeof(r)) != sizeof(r))
+		r.err.msg[0] = '\0';
+	close(fds[0]);
+	waitpid(pid, NULL, 0);
+	return r;
+}
+
+static bool
+call_list(s3_client *c, sg_error *err)
+{
+	counter		k = {0};
+
+	return s3_list_objects(c, "", count_entry, &k, err);
+}
+
+static bool
+call_get(s3_client *c, sg_error *err)
+{
+	sg_buf		out;
+	bool		ok;
+
+	sg_buf_init(&out);
+	ok = s3_get_object(c, "x", 0, 0, UNIT_MAX_BODY, &out, NULL, err);
+	sg_buf_free(&out);
+	return ok;
+}
+
+static bool
+call_head(s3_client *c, sg_error *err)
+{
+	s3_object_info info = {0};
+	bool		ok = s3_head_object(c, "x", &info, err);
+
+	s3_object_info_free(&info);
+	return ok;
+}
+
+static bool
+call_delete_objects(s3_client *c, sg_error *err)
+{
+	const char *keys[] = {"a", "b"};
+
+	return s3_delete_objects(c, keys, 2, err);
+}
+
+static bool
+call_list_uploads(s3_client *c, sg_error *err)
+{
+	int			n = 0;
+
+	return s3_list_multipart_uploads(c, "", count_upload, &n, err);
+}
+
+static bool
+call_create_upload(s3_client *c, sg_error *err)
+{
+	s3_multipart *mp = s3_multipart_create(c, "x", NULL, 0, err);
+
+	s3_multipart_free(mp);
+	return mp != NULL;
+}
+
+/* the fake server sends 32 MiB where a few KiB are expected */
+static void
+test_huge_replies(void)
+{
+	child_result r;
+	long		small_kb;
+
+	/* what a small reply costs: the connection, libcurl's buffers */
+	r = in_child("flaky", call_get);
+	small_kb = r.grew_kb;
+	UNIT_OK(r.ok && small_kb >= 0, "a small reply: the peak grows by %ld KiB", small_kb);
+
+	r = in_child("huge-list", call_list);
+	show(&r.err);
+	UNIT_OK(!r.ok && r.err.kind == SG_ERR_SERVER && strstr(r.err.detail, "larger than"),
+			"a 32 MiB listing is refused: %s", r.err.detail);
+	UNIT_OK(r.grew_kb >= 0 && r.grew_kb < small_kb + 12 * 1024,
+			"... holding about the 8 MiB limit at most (the peak grows by %ld KiB)",
+			r.grew_kb);
+
+	r = in_child("huge-error", call_get);
+	show(&r.err);
+	UNIT_OK(!r.ok && r.err.http_status == 400 && strstr(r.err.detail, "InvalidArgument"),
+			"a 32 MiB error reply is reported with its code");
+	UNIT_OK(r.grew_kb >= 0 && r.grew_kb < small_kb + 4 * 1024,
+			"... keeping only its start (the peak grows by %ld KiB)", r.grew_kb);
+
+	r = in_child("huge-headers", call_head);
+	show(&r.err);
+	UNIT_OK(!r.ok && r.err.kind == SG_ERR_SERVER && strstr(r.err.detail, "headers"),
+			"1 MiB of reply headers is refused: %s", r.err.detail);
+}
+
+/* 200 OK with an <Error> body: the error is reported with its code */
+static void
+test_error_in_200(void)
+{
+	struct
+	{
+		const char *what;
+		client_call call;
+	}			calls[] = {
+		{"a listing", call_list},
+		{"a batch delete", call_delete_objects},
+		{"a listing of uploads", call_list_uploads},
+		{"starting a multipart upload", call_create_upload},
+	};
+	for (size_t i = 0; i < sizeof(calls) / sizeof(calls[0]); i++)
+	{
+		child_result r = in_child("error-in-200", calls[i].call);
+
+		show(&r.err);
+		UNIT_OK(!r.ok && r.err.kind == SG_ERR_SERVER &&
+				strstr(r.err.detail, "InternalError") != NULL,
+				"%s answered 200 with an error inside fails naming the error", calls[i].what);
+	}
+}
+
 /* delete whatever this run left under its prefix */
 static void
 clean_up(s3_client *c)
@@ -765,10 +1359,12 @@ main(int argc, char **argv)
 	sg_storage	s;
 	s3_client  *c;
 	sg_error	err;
-	char	   *dir = sg_strdup(argv[0]);
+	char	   *path = sg_strdup(argv[0]);
+	const char *dir = dirname(path);
 
-	snprintf(fake_script, sizeof(fake_script), "%s/../fake_s3.py", dirname(dir));
-	free(dir);
+	snprintf(fake_script, sizeof(fake_script), "%s/../fake_s3.py", dir);
+	snprintf(rgw_script, sizeof(rgw_script), "%s/../../scripts/rgw.sh", dir);
+	free(path);
 	if (!unit_s3_setup("test-s3"))
 		return 0;
 
@@ -788,7 +1384,14 @@ main(int argc, char **argv)
 	test_wrong_secret();
 	test_no_bucket();
 	test_closed_port();
+	test_guide_policy(c);
+	test_missing_permissions(c);
 	test_fake();
+	test_no_batch_delete("501");
+	test_no_batch_delete("405");
+	test_no_batch_delete("400");
+	test_huge_replies();
+	test_error_in_200();
 	clean_up(c);
 	s3_client_free(c);
 	sg_storage_free(&s);
