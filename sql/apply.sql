@@ -186,6 +186,29 @@ spec: [');
 SELECT sgbackup_apply('kind: ConfigMap');
 SELECT sgbackup_apply('just a string');
 
+-- a bucket path must stay inside the bucket, and a schedule must be one
+SELECT sgbackup_apply($$
+kind: SGObjectStorage
+metadata:
+  name: escape
+spec:
+  type: s3Compatible
+  s3Compatible:
+    bucket: b/../other
+    endpoint: http://minio:9000
+    enablePathStyleAddressing: true
+$$);
+SELECT sgbackup_apply($$
+kind: SGCluster
+metadata:
+  name: c
+spec:
+  configurations:
+    backups:
+    - sgObjectStorage: minio
+      cronSchedule: '0 5 0 0 0'
+$$);
+
 -- nothing bad was stored
 SELECT name FROM sgbackup.object_storage ORDER BY name;
 
@@ -197,6 +220,7 @@ ALTER SYSTEM SET sgbackup.upload_concurrency = 0;
 ALTER SYSTEM SET sgbackup.object_storage = 'Bad Name';
 ALTER SYSTEM SET sgbackup.secrets_directory = 'relative/path';
 ALTER SYSTEM SET sgbackup.s3_bucket = 's3://';
+ALTER SYSTEM SET sgbackup.s3_bucket = 'b/../other';
 -- good values are taken
 ALTER SYSTEM SET sgbackup.s3_bucket = 's3://bucket/some/prefix';
 ALTER SYSTEM SET sgbackup.s3_storage_class = 'STANDARD_IA';

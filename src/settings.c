@@ -61,8 +61,9 @@ check_bucket(char **newval, void **extra, GucSource source)
 	sg_storage_free(&s);
 	if (!ok)
 	{
-		GUC_check_errdetail("The value names no bucket.");
-		GUC_check_errhint("Use \"bucket\" or \"bucket/prefix\", optionally starting with s3://.");
+		/* the same checks as where the value is used, with their reason */
+		GUC_check_errdetail("%s", err.detail);
+		GUC_check_errhint("%s", err.hint);
 	}
 	return ok;
 }

@@ -68,8 +68,14 @@ read_config(const char *path, config_file *cf, sg_error *err)
 	ok = sg_parse_documents(text, len, &cf->docs, &cf->ndocs, err);
 	free(text);
 	if (!ok)
-		sg_error_detail(err, "%s%sIn configuration file \"%s\".", err->detail,
-						err->detail[0] ? " " : "", path);
+	{
+		/* the detail is both source and target: copy it first */
+		char		detail[sizeof(err->detail)];
+
+		snprintf(detail, sizeof(detail), "%s", err->detail);
+		sg_error_detail(err, "%s%sIn configuration file \"%s\".", detail,
+						detail[0] ? " " : "", path);
+	}
 	return ok;
 }
 

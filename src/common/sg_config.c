@@ -1,8 +1,10 @@
 /*
  * sg_config.c - the object storage configuration (see sg_config.h):
  * StackGres SGObjectStorage and SGCluster documents read with libyaml's
- * document loader, the checks on a storage spec, a one-line summary and
- * the YAML form of a spec written with libyaml's emitter.
+ * document loader (after sg_yaml_guard has checked the text's size,
+ * characters and nesting), the checks on a storage spec, a one-line
+ * summary, and the YAML form of a spec and of a backups section written
+ * with libyaml's emitter.
  *
  * Inside SGObjectStorage.spec and SGCluster spec.configurations.backups[0]
  * the parser is as strict as StackGres's CRD schema: unknown fields, wrong
@@ -10,6 +12,13 @@
  * line.  Everything else of an SGCluster is ignored, and so is Kubernetes
  * metadata other than metadata.name.  As in Kubernetes, a null value (an
  * empty plain scalar, "~" or "null") counts as not given.
+ *
+ * Every string value is either refused, naming its field and line, or
+ * written back by the emitter so that it reads back byte for byte.  Names
+ * are Kubernetes object names, a bucket's path and backups[].path are safe
+ * object key prefixes (sg_storage_set_bucket in sg_config.h), a region and
+ * an endpoint's host are plain ASCII, and cronSchedule is a schedule
+ * sg_cron_parse accepts.
  */
 #include <errno.h>
 #include <limits.h>
@@ -18,16 +27,21 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "cron.h"
 #include "sg_buf.h"
 #include "sg_config.h"
+#include "sg_yaml_guard.h"
 
 #define PATH_LEN 256			/* longest field path we build */
-#define SHOWN_LEN 80			/* longest value quoted in a message */
+#define SHOWN_LEN 80			/* most characters of a value quoted in a message */
+#define SHOWN_SIZE (SHOWN_LEN * 6 + 8)	/* room for them, escaped */
+#define WHY_LEN 400				/* a sentence saying why a value is refused */
 
 /* where the fields checked by check_storage were found; 0: unknown */
 typedef struct field_lines
 {
 	int			bucket;
+	int			region;
 	int			endpoint;
 	int			storage_class;
 	int			access_key_id;
@@ -81,18 +95,67 @@ at_line(int line, char *buf, size_t len)
 	return buf;
 }
 
-/* a value fit to quote in a message: cut to SHOWN_LEN bytes */
+/*
+ * A value fit to quote in a message: at most SHOWN_LEN characters, with
+ * control characters, line separators and bytes that are not UTF-8
+ * written as escapes (\x7F, \u0085, \xFF).  buf holds SHOWN_SIZE bytes.
+ */
 static const char *
 shorten(const char *value, char *buf, size_t len)
 {
-	size_t		n = strlen(value);
+	size_t		vlen = strlen(value);
+	size_t		in = 0;
+	size_t		out = 0;
 
-	if (n < SHOWN_LEN || len < SHOWN_LEN + 4)
-		return value;
-	memcpy(buf, value, SHOWN_LEN);
-	strcpy(buf + SHOWN_LEN, "...");
+	for (int shown = 0; in < vlen && shown < SHOWN_LEN && out + 12 < len; shown++)
+	{
+		unsigned	cp;
+		int			n = sg_utf8_char(value + in, vlen - in, &cp);
+
+		if (n == 0)
+			out += snprintf(buf + out, len - out, "\\x%02X", (unsigned char) value[in++]);
+		else if (cp < 0x20 || cp == 0x7f)
+			out += snprintf(buf + out, len - out, "\\x%02X", cp);
+		else if ((cp >= 0x80 && cp <= 0x9f) || cp == 0x2028 || cp == 0x2029)
+			out += snprintf(buf + out, len - out, "\\u%04X", cp);
+		else
+		{
+			memcpy(buf + out, value + in, n);
+			out += n;
+		}
+		in += n;
+	}
+	if (in < vlen)
+		out += snprintf(buf + out, len - out, "...");
+	buf[out] = '\0';
 	return buf;
 }
+
+/*
+ * A Kubernetes object name (an RFC 1123 subdomain), as the names of
+ * SGObjectStorages and Secrets are: at most 253 lower-case letters, digits,
+ * '-' and '.', where each part between dots starts and ends with a letter
+ * or digit.
+ */
+static bool
+k8s_name_ok(const char *v)
+{
+	size_t		n = strlen(v);
+
+	if (n == 0 || n > 253)
+		return false;
+	for (size_t i = 0; i < n; i++)
+	{
+		bool		alnum = (v[i] >= 'a' && v[i] <= 'z') || (v[i] >= '0' && v[i] <= '9');
+		bool		edge = i == 0 || i == n - 1 || v[i - 1] == '.' || v[i + 1] == '.';
+
+		if (!alnum && !((v[i] == '-' || v[i] == '.') && !edge))
+			return false;
+	}
+	return true;
+}
+
+#define K8S_NAME_RULE "at most 253 lower-case letters, digits, '-' and '.', each part between dots starting and ending with a letter or digit"
 
 /* ------------------------------------------------------------------------
  * storage specs and backups sections
@@ -199,6 +262,21 @@ sg_backup_config_free(sg_backup_config *b)
 	sg_backup_config_init(b);
 }
 
+/* compression counts only when given */
+bool
+sg_backup_config_equal(const sg_backup_config *a, const sg_backup_config *b)
+{
+	return str_eq(a->object_storage, b->object_storage) &&
+		str_eq(a->path, b->path) &&
+		a->has_compression == b->has_compression &&
+		(!a->has_compression || a->compression == b->compression) &&
+		str_eq(a->cron_schedule, b->cron_schedule) &&
+		a->retention == b->retention &&
+		a->upload_concurrency == b->upload_concurrency &&
+		a->max_network_bandwidth == b->max_network_bandwidth &&
+		a->max_disk_bandwidth == b->max_disk_bandwidth;
+}
+
 bool
 sg_compression_parse(const char *value, sg_compression *out)
 {
@@ -258,25 +336,146 @@ field_name(const sg_storage *s, const char *field, const char *setting,
 	return buf;
 }
 
+/* a bucket name: letters, digits, '.', '-' and '_', a letter or digit at each end */
+static bool
+bucket_name_ok(const char *name, size_t n, char *why, size_t len)
+{
+	char		what[96];
+
+	if (n == 0)
+	{
+		snprintf(why, len, "The bucket name is empty.");
+		return false;
+	}
+	for (size_t i = 0; i < n; i++)
+	{
+		char		c = name[i];
+		bool		alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			(c >= '0' && c <= '9');
+
+		if (alnum || ((c == '.' || c == '-' || c == '_') && i > 0 && i < n - 1))
+			continue;
+		if (c == '.' || c == '-' || c == '_')
+			snprintf(why, len, "A bucket name starts and ends with a letter or a digit.");
+		else
+		{
+			sg_describe_char(name + i, n - i, what, sizeof(what));
+			snprintf(why, len, "The bucket name holds %s; a bucket name may hold only letters, digits, '.', '-' and '_'.",
+					 what);
+		}
+		return false;
+	}
+	return true;
+}
+
+/*
+ * One character of an object key path: its length, or 0 with why filled.
+ * The rules are those of sg_storage_set_bucket (sg_config.h).
+ */
+static int
+key_char_ok(const char *c, size_t left, const char *subject, char *why, size_t len)
+{
+	static const char avoided[] = "\\{}^%`[]\"<>~#|";
+	const char *rule;
+	char		what[96];
+	unsigned	cp;
+	int			n = sg_utf8_char(c, left, &cp);
+
+	if (n == 0 || cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || cp == 0x2028 || cp == 0x2029)
+		rule = "; an object key is UTF-8 text without control characters or line separators.";
+	else if (cp == 0xfffe || cp == 0xffff)
+		rule = ", which S3 could not list: listings are XML, and XML has no such character.";
+	else if (cp < 0x80 && strchr(avoided, (int) cp) != NULL)
+		rule = ", one of the characters AWS's object key naming guidelines say to avoid: \\ { } ^ % ` [ ] \" < > ~ # |.";
+	else
+		return n;
+	sg_describe_char(c, left, what, sizeof(what));
+	snprintf(why, len, "%s holds %s%s", subject, what, rule);
+	return 0;
+}
+
+/*
+ * Check a path of object key segments: the part of a bucket value after
+ * the bucket name's '/', or backups[].path (leading: one '/' may start
+ * it).  One '/' may end it.  subject names it in why ("The path").
+ */
+static bool
+key_path_ok(const char *path, bool leading, const char *subject, char *why,
+			size_t len)
+{
+	const char *p = path;
+	const char *end = path + strlen(path);
+
+	if (leading && *p == '/')
+		p++;
+	if (p == end)
+		return true;
+	if (end[-1] == '/')
+		end--;
+	if ((size_t) (end - p) > SG_PREFIX_MAX)
+	{
+		snprintf(why, len, "%s is %zu bytes long. " SG_PREFIX_LIMIT, subject,
+				 (size_t) (end - p));
+		return false;
+	}
+	for (const char *seg = p; seg <= end; seg++)
+	{
+		size_t		n = 0;
+
+		while (seg + n < end && seg[n] != '/')
+			n++;
+		if (n == 0 || (n == 1 && seg[0] == '.') || (n == 2 && strncmp(seg, "..", 2) == 0))
+		{
+			if (n == 0)
+				snprintf(why, len, "%s holds an empty segment: two '/' in a row, or %s.", subject,
+						 leading ? "more than one at its start or end" : "more than one at its end");
+			else
+				snprintf(why, len, "%s holds a \"%.*s\" segment, which HTTP clients resolve as in a file path: the keys would not be under the prefix, or not in the bucket.",
+						 subject, (int) n, seg);
+			return false;
+		}
+		for (size_t i = 0; i < n;)
+		{
+			int			k = key_char_ok(seg + i, end - seg - i, subject, why, len);
+
+			if (k == 0)
+				return false;
+			i += k;
+		}
+		seg += n;
+	}
+	return true;
+}
+
+static bool
+bucket_error(const char *field, const char *value, const char *why, sg_error *err)
+{
+	char		vbuf[SHOWN_SIZE];
+
+	sg_error_set(err, SG_ERR_CONFIG, "invalid value for \"%s\": \"%s\"",
+				 field, shorten(value, vbuf, sizeof(vbuf)));
+	sg_error_detail(err, "%s", why);
+	sg_error_hint(err, "Write the bucket as \"bucket\" or \"bucket/path/prefix\", optionally preceded by s3://.");
+	return false;
+}
+
 bool
 sg_storage_set_bucket(sg_storage *s, const char *value, sg_error *err)
 {
 	char		fbuf[PATH_LEN];
-	char		vbuf[SHOWN_LEN + 4];
+	char		why[WHY_LEN];
 	const char *field = field_name(s, "bucket", "sgbackup.s3_bucket",
 								   fbuf, sizeof(fbuf));
 	const char *p = value ? value : "";
 	const char *slash;
-	const char *c;
-	sg_buf		prefix;
+	const char *path;
+	size_t		n;
 
 	if (strncmp(p, "s3://", 5) == 0)
 		p += 5;
 	else if (strstr(p, "://") != NULL)
 	{
-		sg_error_set(err, SG_ERR_CONFIG, "invalid value for \"%s\": \"%s\"",
-					 field, shorten(value, vbuf, sizeof(vbuf)));
-		sg_error_detail(err, "Only the s3:// scheme may precede the bucket name.");
+		bucket_error(field, p, "Only the s3:// scheme may precede the bucket name.", err);
 		sg_error_hint(err, "Write the bucket as \"bucket\" or \"bucket/path/prefix\"; an S3-compatible service's URL goes in %s.",
 					  s->name ? "spec.s3Compatible.endpoint" : "sgbackup.s3_endpoint");
 		return false;
@@ -284,57 +483,55 @@ sg_storage_set_bucket(sg_storage *s, const char *value, sg_error *err)
 	slash = strchr(p, '/');
 	if (slash == NULL)
 		slash = p + strlen(p);
-	for (c = p; *c; c++)
-	{
-		bool		name_char = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
-			(*c >= '0' && *c <= '9') || *c == '.' || *c == '-' || *c == '_';
-
-		if ((c < slash && !name_char) || (unsigned char) *c < 0x20 || *c == 0x7f)
-		{
-			sg_error_set(err, SG_ERR_CONFIG, "invalid value for \"%s\": \"%s\"",
-						 field, shorten(value, vbuf, sizeof(vbuf)));
-			sg_error_detail(err, "A bucket name may hold only letters, digits, '.', '-' and '_', and a path after it no control characters.");
-			sg_error_hint(err, "Write the bucket as \"bucket\" or \"bucket/path/prefix\", optionally preceded by s3://.");
-			return false;
-		}
-	}
-	if (slash == p)
-	{
-		sg_error_set(err, SG_ERR_CONFIG, "invalid value for \"%s\": \"%s\"",
-					 field, shorten(p == value ? p : value, vbuf, sizeof(vbuf)));
-		sg_error_detail(err, "The bucket name is empty.");
-		sg_error_hint(err, "Write the bucket as \"bucket\" or \"bucket/path/prefix\", optionally preceded by s3://.");
-		return false;
-	}
+	path = *slash ? slash + 1 : slash;
+	if (!bucket_name_ok(p, slash - p, why, sizeof(why)) ||
+		!key_path_ok(path, false, "The path after the bucket name", why, sizeof(why)))
+		return bucket_error(field, value ? value : "", why, err);
 	free(s->bucket);
 	s->bucket = sg_malloc(slash - p + 1);
 	memcpy(s->bucket, p, slash - p);
 	s->bucket[slash - p] = '\0';
-
-	/* the prefix: path segments joined by single slashes */
-	sg_buf_init(&prefix);
-	for (p = slash; *p;)
-	{
-		size_t		n;
-
-		while (*p == '/')
-			p++;
-		n = strcspn(p, "/");
-		if (n == 0)
-			break;
-		if (prefix.len > 0)
-			sg_buf_append(&prefix, "/", 1);
-		sg_buf_append(&prefix, p, n);
-		p += n;
-	}
+	n = strlen(path);
+	if (n > 0 && path[n - 1] == '/')
+		n--;
 	free(s->prefix);
-	s->prefix = prefix.data;
+	s->prefix = sg_malloc(n + 1);
+	memcpy(s->prefix, path, n);
+	s->prefix[n] = '\0';
 	return true;
 }
 
-/* http(s)://host[:port] with an optional trailing slash */
+/*
+ * The host of an endpoint, from host to end: an IPv6 address in brackets,
+ * or printable ASCII without the characters that would make a URL mean
+ * another host.  On failure buf says why.
+ */
 static bool
-endpoint_ok(const char *e, const char **why)
+host_ok(const char *host, const char *end, char *buf, size_t len)
+{
+	bool		ipv6 = *host == '[';
+	char		what[96];
+
+	for (const char *c = host + ipv6; c < end - ipv6; c++)
+	{
+		if (ipv6 ? (strchr("0123456789abcdefABCDEF:.", *c) != NULL) :
+			((unsigned char) *c > ' ' && (unsigned char) *c < 0x7f &&
+			 strchr("@\\%\"[]{}|^`", *c) == NULL))
+			continue;
+		sg_describe_char(c, end - c, what, sizeof(what));
+		snprintf(buf, len, "The host name holds %s, which is not allowed there.", what);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * http(s)://host[:port] with an optional trailing slash.  The host is
+ * ASCII: the request is signed for the host as written, and a client that
+ * converted an international name would send another.
+ */
+static bool
+endpoint_ok(const char *e, const char **why, char *buf, size_t len)
 {
 	const char *host;
 	const char *end;
@@ -365,12 +562,11 @@ endpoint_ok(const char *e, const char **why)
 		*why = "It has no host name.";
 		return false;
 	}
-	for (const char *c = host; c < end; c++)
-		if ((unsigned char) *c <= ' ' || *c == '@' || *c == '\\')
-		{
-			*why = "The host name holds a character that is not allowed there.";
-			return false;
-		}
+	if (!host_ok(host, end, buf, len))
+	{
+		*why = buf;
+		return false;
+	}
 	if (*end == ':')
 	{
 		char	   *stop;
@@ -395,18 +591,21 @@ endpoint_ok(const char *e, const char **why)
 	return true;
 }
 
-/* Kubernetes secret names: lower case DNS subdomain */
+/*
+ * A region is printable ASCII without spaces and without the characters
+ * that mean something in a URL or in a signature's credential scope.
+ * On failure buf names the character.
+ */
 static bool
-secret_name_ok(const char *v)
+region_ok(const char *v, char *buf, size_t len)
 {
-	size_t		n = strlen(v);
-
-	if (n == 0 || n > 253 || v[0] == '.' || v[0] == '-')
-		return false;
-	for (; *v; v++)
-		if (!((*v >= 'a' && *v <= 'z') || (*v >= '0' && *v <= '9') ||
-			  *v == '-' || *v == '.'))
+	for (const char *c = v; *c; c++)
+		if ((unsigned char) *c <= ' ' || (unsigned char) *c >= 0x7f ||
+			strchr(":/?#[]@%\\\",", *c) != NULL)
+		{
+			sg_describe_char(c, strlen(c), buf, len);
 			return false;
+		}
 	return true;
 }
 
@@ -432,7 +631,7 @@ check_selector(const sg_storage *s, const sg_secret_selector *sel,
 {
 	char		fbuf[PATH_LEN];
 	char		lbuf[32];
-	char		vbuf[SHOWN_LEN + 4];
+	char		vbuf[SHOWN_SIZE];
 	const char *field;
 
 	if (sel->name == NULL && sel->key == NULL)
@@ -448,14 +647,14 @@ check_selector(const sg_storage *s, const sg_secret_selector *sel,
 		sg_error_hint(err, "A secret key selector needs both the Secret's name and the key inside it.");
 		return false;
 	}
-	if (!secret_name_ok(sel->name))
+	if (!k8s_name_ok(sel->name))
 	{
 		snprintf(fbuf, sizeof(fbuf), "spec.%s.awsCredentials.secretKeySelectors.%s.name",
 				 section_of(s), what);
 		field = fbuf;
 		sg_error_set(err, SG_ERR_CONFIG, "invalid value for \"%s\": \"%s\"",
 					 field, shorten(sel->name, vbuf, sizeof(vbuf)));
-		sg_error_detail(err, "A Secret name%s must be lower case letters, digits, '-' and '.'.",
+		sg_error_detail(err, "A Secret name%s must be a Kubernetes object name: " K8S_NAME_RULE ".",
 						at_line(line, lbuf, sizeof(lbuf)));
 		return false;
 	}
@@ -515,7 +714,8 @@ check_storage(const sg_storage *s, const field_lines *lines, sg_error *err)
 {
 	char		fbuf[PATH_LEN];
 	char		lbuf[32];
-	char		vbuf[SHOWN_LEN + 4];
+	char		vbuf[SHOWN_SIZE];
+	char		wbuf[WHY_LEN];
 	const char *why;
 
 	if (s->type && strcmp(s->type, "s3") != 0 && strcmp(s->type, "s3Compatible") != 0)
@@ -537,7 +737,17 @@ check_storage(const sg_storage *s, const field_lines *lines, sg_error *err)
 						 section_of(s));
 		return false;
 	}
-	if (s->endpoint && !endpoint_ok(s->endpoint, &why))
+	if (s->region && !region_ok(s->region, wbuf, sizeof(wbuf)))
+	{
+		sg_error_set(err, SG_ERR_CONFIG, "invalid value for \"%s\": \"%s\"",
+					 field_name(s, "region", "sgbackup.s3_region", fbuf, sizeof(fbuf)),
+					 shorten(s->region, vbuf, sizeof(vbuf)));
+		sg_error_detail(err, "The region%s holds %s, which has no place in a region: it goes into host names and request signatures.",
+						at_line(lines->region, lbuf, sizeof(lbuf)), wbuf);
+		sg_error_hint(err, "Write the region as the service names it, such as us-east-1.");
+		return false;
+	}
+	if (s->endpoint && !endpoint_ok(s->endpoint, &why, wbuf, sizeof(wbuf)))
 	{
 		sg_error_set(err, SG_ERR_CONFIG, "invalid value for \"%s\": \"%s\"",
 					 field_name(s, "endpoint", "sgbackup.s3_endpoint", fbuf, sizeof(fbuf)),
@@ -652,7 +862,7 @@ plain_number(const char *v)
 static const char *
 describe(const yaml_node_t *n, char *buf, size_t len)
 {
-	char		vbuf[SHOWN_LEN + 4];
+	char		vbuf[SHOWN_SIZE];
 
 	if (n->type == YAML_MAPPING_NODE)
 		return "a mapping";
@@ -674,7 +884,7 @@ join(char *buf, size_t len, const char *path, const char *key)
 static bool
 type_error(walker *w, const char *path, const yaml_node_t *v, const char *expected)
 {
-	char		dbuf[SHOWN_LEN + 8];
+	char		dbuf[SHOWN_SIZE + 8];
 
 	sg_error_set(w->err, SG_ERR_CONFIG, "field \"%s\" requires %s", path, expected);
 	sg_error_detail(w->err, "The value at line %d is %s.", line_of(v),
@@ -859,6 +1069,22 @@ get_int(walker *w, const yaml_node_t *map, const char *path, const char *key,
 	return true;
 }
 
+/* the name of an SGObjectStorage, given or referred to */
+static bool
+check_name(walker *w, const char *field, const char *value, int line)
+{
+	char		vbuf[SHOWN_SIZE];
+
+	if (k8s_name_ok(value))
+		return true;
+	sg_error_set(w->err, SG_ERR_CONFIG, "invalid value for \"%s\": \"%s\"",
+				 field, shorten(value, vbuf, sizeof(vbuf)));
+	sg_error_detail(w->err, "The name at line %d is not a Kubernetes object name: " K8S_NAME_RULE ".",
+					line);
+	sg_error_hint(w->err, "Name the SGObjectStorage as Kubernetes would, such as \"backup-storage\".");
+	return false;
+}
+
 /* ------------------------------------------------------------------------
  * SGObjectStorage
  * ------------------------------------------------------------------------ */
@@ -957,7 +1183,7 @@ read_section(walker *w, const yaml_node_t *section, bool compatible,
 		sg_error_detail(w->err, "The bucket is at line %d. %s", lines->bucket, detail);
 		return false;
 	}
-	if (!get_string(w, section, path, "region", &s->region, NULL) ||
+	if (!get_string(w, section, path, "region", &s->region, &lines->region) ||
 		!get_string(w, section, path, "storageClass", &s->storage_class,
 					&lines->storage_class) ||
 		!get_string(w, section, path, "endpoint", &s->endpoint, &lines->endpoint) ||
@@ -1011,8 +1237,9 @@ read_object_storage(walker *w, const yaml_node_t *root, sg_storage *s)
 	field_lines lines;
 	char	   *type = NULL;
 	int			type_line = 0;
+	int			name_line = 0;
 	bool		compatible;
-	char		vbuf[SHOWN_LEN + 4];
+	char		vbuf[SHOWN_SIZE];
 
 	memset(&lines, 0, sizeof(lines));
 	if (!check_keys(w, root, "", top_keys) ||
@@ -1024,17 +1251,12 @@ read_object_storage(walker *w, const yaml_node_t *root, sg_storage *s)
 		sg_error_detail(w->err, "The document at line %d has no metadata.", line_of(root));
 		return false;
 	}
-	if (!get_string(w, meta, "metadata", "name", &s->name, NULL))
+	if (!get_string(w, meta, "metadata", "name", &s->name, &name_line))
 		return false;
-	if (s->name == NULL || s->name[0] == '\0' || strlen(s->name) >= SG_NAME_MAX)
-	{
-		if (s->name == NULL)
-			return missing(w, "metadata", "name", meta);
-		sg_error_set(w->err, SG_ERR_CONFIG, "invalid value for \"metadata.name\": \"%s\"",
-					 shorten(s->name, vbuf, sizeof(vbuf)));
-		sg_error_detail(w->err, "The name must be 1 to %d characters long.", SG_NAME_MAX - 1);
+	if (s->name == NULL)
+		return missing(w, "metadata", "name", meta);
+	if (!check_name(w, "metadata.name", s->name, name_line))
 		return false;
-	}
 	if (!get_map(w, root, "", "spec", &spec))
 		return false;
 	if (spec == NULL)
@@ -1116,7 +1338,7 @@ read_compression(walker *w, const yaml_node_t *entry, const char *path,
 {
 	char	   *value = NULL;
 	char		fbuf[PATH_LEN];
-	char		vbuf[SHOWN_LEN + 4];
+	char		vbuf[SHOWN_SIZE];
 	int			line = 0;
 	bool		ok;
 
@@ -1144,6 +1366,61 @@ read_compression(walker *w, const yaml_node_t *entry, const char *path,
 	return ok;
 }
 
+/* backups[].path: the rules of a bucket's path (sg_storage_set_bucket) */
+static bool
+check_path(walker *w, const char *path, const char *value, int line)
+{
+	char		fbuf[PATH_LEN];
+	char		vbuf[SHOWN_SIZE];
+	char		why[WHY_LEN];
+
+	if (key_path_ok(value, true, "It", why, sizeof(why)))
+		return true;
+	join(fbuf, sizeof(fbuf), path, "path");
+	sg_error_set(w->err, SG_ERR_CONFIG, "invalid value for \"%s\": \"%s\"",
+				 fbuf, shorten(value, vbuf, sizeof(vbuf)));
+	sg_error_detail(w->err, "The path at line %d is not a safe object key prefix. %s", line, why);
+	sg_error_hint(w->err, "Write the path as names separated by single slashes, such as \"sgbackups/cluster-1\".");
+	return false;
+}
+
+/*
+ * cronSchedule: printable ASCII (so that the scheduler's messages quote it
+ * as it is) that sg_cron_parse accepts.
+ */
+static bool
+check_cron(walker *w, const char *path, const char *value, int line)
+{
+	char		fbuf[PATH_LEN];
+	char		vbuf[SHOWN_SIZE];
+	char		what[96];
+	sg_error	cron_err;
+	sg_cron		cron;
+
+	join(fbuf, sizeof(fbuf), path, "cronSchedule");
+	for (const char *c = value; *c; c++)
+	{
+		if (*c == '\t' || ((unsigned char) *c >= 0x20 && (unsigned char) *c < 0x7f))
+			continue;
+		sg_describe_char(c, strlen(c), what, sizeof(what));
+		sg_error_set(w->err, SG_ERR_CONFIG, "invalid value for \"%s\": \"%s\"",
+					 fbuf, shorten(value, vbuf, sizeof(vbuf)));
+		sg_error_detail(w->err, "The schedule at line %d holds %s; a cron schedule is five fields of printable ASCII.",
+						line, what);
+		sg_error_hint(w->err, "Write the schedule as five fields, such as \"0 5 * * *\" for 05:00 UTC every day.");
+		return false;
+	}
+	sg_error_clear(&cron_err);
+	if (sg_cron_parse(value, &cron, &cron_err))
+		return true;
+	sg_error_set(w->err, SG_ERR_CONFIG, "invalid value for \"%s\": \"%s\"",
+				 fbuf, shorten(value, vbuf, sizeof(vbuf)));
+	sg_error_detail(w->err, "The schedule at line %d is not a valid cron schedule: %s. %s",
+					line, cron_err.msg, cron_err.detail);
+	sg_error_hint(w->err, "%s", cron_err.hint);
+	return false;
+}
+
 static bool
 read_backups(walker *w, const yaml_node_t *entry, const char *path,
 			 sg_backup_config *b)
@@ -1157,15 +1434,19 @@ read_backups(walker *w, const yaml_node_t *entry, const char *path,
 	char	   *ignored_str = NULL;
 	int			ignored_int;
 	bool		ignored_bool;
+	int			name_line = 0;
+	int			path_line = 0;
+	int			cron_line = 0;
+	char		fbuf[PATH_LEN];
 	bool		ok;
 
 	if (entry->type != YAML_MAPPING_NODE)
 		return type_error(w, path, entry, "a mapping");
 	ok = check_keys(w, entry, path, keys) &&
-		get_string(w, entry, path, "sgObjectStorage", &b->object_storage, NULL) &&
-		get_string(w, entry, path, "path", &b->path, NULL) &&
+		get_string(w, entry, path, "sgObjectStorage", &b->object_storage, &name_line) &&
+		get_string(w, entry, path, "path", &b->path, &path_line) &&
 		read_compression(w, entry, path, b) &&
-		get_string(w, entry, path, "cronSchedule", &b->cron_schedule, NULL) &&
+		get_string(w, entry, path, "cronSchedule", &b->cron_schedule, &cron_line) &&
 		get_int(w, entry, path, "retention", 1, &b->retention) &&
 		read_performance(w, entry, path, b) &&
 		/* valid in StackGres, meaningless to sgbackup: checked, then ignored */
@@ -1177,9 +1458,14 @@ read_backups(walker *w, const yaml_node_t *entry, const char *path,
 		get_int(w, entry, path, "maxRetries", 0, &ignored_int) &&
 		get_bool(w, entry, path, "retainWalsForUnmanagedLifecycle", &ignored_bool, NULL);
 	free(ignored_str);
-	if (ok && b->object_storage == NULL)
+	if (!ok)
+		return false;
+	if (b->object_storage == NULL)
 		return missing(w, path, "sgObjectStorage", entry);
-	return ok;
+	join(fbuf, sizeof(fbuf), path, "sgObjectStorage");
+	return check_name(w, fbuf, b->object_storage, name_line) &&
+		(b->path == NULL || check_path(w, path, b->path, path_line)) &&
+		(b->cron_schedule == NULL || check_cron(w, path, b->cron_schedule, cron_line));
 }
 
 static bool
@@ -1227,7 +1513,7 @@ read_document(walker *w, const yaml_node_t *root, sg_document *d)
 {
 	char	   *kind = NULL;
 	char	   *api = NULL;
-	char		vbuf[SHOWN_LEN + 4];
+	char		vbuf[SHOWN_SIZE];
 	bool		ok;
 
 	if (root->type != YAML_MAPPING_NODE)
@@ -1314,6 +1600,8 @@ sg_parse_documents(const char *yaml, size_t len, sg_document **docs, int *ndocs,
 
 	*docs = NULL;
 	*ndocs = 0;
+	if (!sg_yaml_guard(yaml, len, err))
+		return false;
 	if (!yaml_parser_initialize(&parser))
 		return sg_error_set(err, SG_ERR_INTERNAL, "could not initialize the YAML parser");
 	yaml_parser_set_input_string(&parser, (const unsigned char *) yaml, len);
@@ -1516,6 +1804,39 @@ emit_mapping_end(yaml_emitter_t *e)
 }
 
 static bool
+emit_sequence_start(yaml_emitter_t *e, const char *key)
+{
+	yaml_event_t ev;
+
+	if (!emit_scalar(e, key, false))
+		return false;
+	yaml_sequence_start_event_initialize(&ev, NULL, (yaml_char_t *) YAML_SEQ_TAG, 1,
+										 YAML_BLOCK_SEQUENCE_STYLE);
+	return yaml_emitter_emit(e, &ev);
+}
+
+static bool
+emit_sequence_end(yaml_emitter_t *e)
+{
+	yaml_event_t ev;
+
+	yaml_sequence_end_event_initialize(&ev);
+	return yaml_emitter_emit(e, &ev);
+}
+
+/* a pair whose value is a number, written plain; none when value < 0 */
+static bool
+emit_number(yaml_emitter_t *e, const char *key, int value)
+{
+	char		buf[16];
+
+	if (value < 0)
+		return true;
+	snprintf(buf, sizeof(buf), "%d", value);
+	return emit_word(e, key, buf);
+}
+
+static bool
 emit_selector(yaml_emitter_t *e, const char *key, const sg_secret_selector *sel)
 {
 	if (sel->name == NULL && sel->key == NULL)
@@ -1550,13 +1871,23 @@ emit_credentials(yaml_emitter_t *e, const sg_storage *s, bool compatible)
 	return emit_mapping_end(e);
 }
 
+/*
+ * s3Compatible whenever the spec needs its fields (endpoint, path style, CA
+ * certificate).  ca_file has no SGObjectStorage field and is not written.
+ */
 static bool
-emit_storage(yaml_emitter_t *e, const sg_storage *s, const char *type)
+emit_storage(yaml_emitter_t *e, const void *arg)
 {
-	bool		compatible = strcmp(type, "s3Compatible") == 0;
+	const sg_storage *s = arg;
+	const char *type = "s3";
+	bool		compatible;
 	sg_buf		bucket;
 	bool		ok;
 
+	if ((s->type && strcmp(s->type, "s3Compatible") == 0) || s->endpoint ||
+		s->force_path_style || s->ca_certificate.name || s->ca_certificate.key)
+		type = "s3Compatible";
+	compatible = strcmp(type, "s3Compatible") == 0;
 	sg_buf_init(&bucket);
 	sg_buf_append_str(&bucket, s->bucket ? s->bucket : "");
 	if (s->prefix && s->prefix[0])
@@ -1584,23 +1915,63 @@ emit_storage(yaml_emitter_t *e, const sg_storage *s, const char *type)
 	return ok;
 }
 
+static bool
+emit_performance(yaml_emitter_t *e, const sg_backup_config *c)
+{
+	if (c->upload_concurrency < 0 && c->max_network_bandwidth < 0 &&
+		c->max_disk_bandwidth < 0)
+		return true;
+	return emit_mapping_start(e, "performance") &&
+		emit_number(e, "uploadConcurrency", c->upload_concurrency) &&
+		emit_number(e, "maxNetworkBandwidth", c->max_network_bandwidth) &&
+		emit_number(e, "maxDiskBandwidth", c->max_disk_bandwidth) &&
+		emit_mapping_end(e);
+}
+
+/* an SGCluster holding only the backups section */
+static bool
+emit_backups(yaml_emitter_t *e, const void *arg)
+{
+	const sg_backup_config *c = arg;
+
+	return emit_mapping_start(e, NULL) &&
+		emit_word(e, "apiVersion", "stackgres.io/v1") &&
+		emit_word(e, "kind", "SGCluster") &&
+		emit_mapping_start(e, "metadata") &&
+		emit_word(e, "name", "applied") &&
+		emit_mapping_end(e) &&
+		emit_mapping_start(e, "spec") &&
+		emit_mapping_start(e, "configurations") &&
+		emit_sequence_start(e, "backups") &&
+		emit_mapping_start(e, NULL) &&
+		emit_pair(e, "sgObjectStorage", c->object_storage) &&
+		(c->path == NULL || emit_pair(e, "path", c->path)) &&
+		(!c->has_compression ||
+		 emit_word(e, "compression", sg_compression_name(c->compression))) &&
+		(c->cron_schedule == NULL || emit_pair(e, "cronSchedule", c->cron_schedule)) &&
+		emit_number(e, "retention", c->retention) &&
+		emit_performance(e, c) &&
+		emit_mapping_end(e) &&
+		emit_sequence_end(e) &&
+		emit_mapping_end(e) &&
+		emit_mapping_end(e) &&
+		emit_mapping_end(e);
+}
+
 /*
- * s3Compatible whenever the spec needs its fields (endpoint, path style, CA
- * certificate).  ca_file has no SGObjectStorage field and is not written.
- * NULL if libyaml fails (out of memory or invalid UTF-8).
+ * A YAML stream of the one document that emit_document writes, or NULL if
+ * libyaml fails (out of memory, or a value that is not UTF-8).  Values are
+ * double-quoted, so that libyaml escapes what YAML would change or refuse.
  */
-char *
-sg_storage_to_yaml(const sg_storage *s)
+static char *
+emit_yaml(bool (*emit_document) (yaml_emitter_t *e, const void *arg),
+		  const void *arg)
 {
 	yaml_emitter_t e;
 	yaml_event_t ev;
 	sg_buf		out;
-	const char *type = "s3";
 	bool		ok;
 
-	if ((s->type && strcmp(s->type, "s3Compatible") == 0) || s->endpoint ||
-		s->force_path_style || s->ca_certificate.name || s->ca_certificate.key)
-		type = "s3Compatible";
 	if (!yaml_emitter_initialize(&e))
 		return NULL;
 	sg_buf_init(&out);
@@ -1610,7 +1981,7 @@ sg_storage_to_yaml(const sg_storage *s)
 	yaml_stream_start_event_initialize(&ev, YAML_UTF8_ENCODING);
 	ok = yaml_emitter_emit(&e, &ev);
 	yaml_document_start_event_initialize(&ev, NULL, NULL, NULL, 1);
-	ok = ok && yaml_emitter_emit(&e, &ev) && emit_storage(&e, s, type);
+	ok = ok && yaml_emitter_emit(&e, &ev) && emit_document(&e, arg);
 	yaml_document_end_event_initialize(&ev, 1);
 	ok = ok && yaml_emitter_emit(&e, &ev);
 	yaml_stream_end_event_initialize(&ev);
@@ -1622,4 +1993,18 @@ sg_storage_to_yaml(const sg_storage *s)
 		return NULL;
 	}
 	return out.data;
+}
+
+char *
+sg_storage_to_yaml(const sg_storage *s)
+{
+	return emit_yaml(emit_storage, s);
+}
+
+char *
+sg_backup_config_to_yaml(const sg_backup_config *c)
+{
+	if (c->object_storage == NULL)
+		return NULL;
+	return emit_yaml(emit_backups, c);
 }

@@ -14,7 +14,14 @@
 
 #include "sg_error.h"
 
-#define SG_NAME_MAX 254
+/*
+ * The longest object key prefix (bucket path and backups[].path joined):
+ * an S3 key holds 1024 bytes, and sgbackup appends at most 256 to the
+ * prefix: "/backups/", a backup name of up to 200 bytes, '/' and an
+ * archive name of up to 46 ("/wal/" and a WAL file name are shorter).
+ */
+#define SG_PREFIX_MAX 768
+#define SG_PREFIX_LIMIT "An S3 key holds at most 1024 bytes, and sgbackup appends up to 256 to the prefix, so a prefix may be at most 768."
 
 /* a Kubernetes secret key selector: file <secrets_directory>/<name>/<key> */
 typedef struct sg_secret_selector
@@ -83,10 +90,29 @@ extern void sg_storage_copy(sg_storage *dst, const sg_storage *src);
 extern bool sg_storage_equal(const sg_storage *a, const sg_storage *b);
 extern void sg_backup_config_init(sg_backup_config *b);
 extern void sg_backup_config_free(sg_backup_config *b);
+/* true when every field of a and b is the same */
+extern bool sg_backup_config_equal(const sg_backup_config *a, const sg_backup_config *b);
 
 /*
  * Split "bucket", "bucket/some/prefix" or "s3://bucket/prefix/" into
- * s->bucket and s->prefix.  False (with err) for an empty bucket name.
+ * s->bucket and s->prefix (without the trailing '/').  False with err,
+ * naming the field (s->name set) or sgbackup.s3_bucket, when:
+ * - the bucket name is empty, holds other than letters, digits, '.', '-'
+ *   and '_', or does not start and end with a letter or digit;
+ * - the path has an empty segment ("a//b", or a second '/' at its end;
+ *   one '/' at the end is harmless and dropped), or a "." or ".." segment,
+ *   which HTTP clients resolve as in a file path ("b/../other" would reach
+ *   the bucket "other" with path-style addressing);
+ * - the path holds a character an object key cannot or should not hold:
+ *   bytes that are not UTF-8, control characters (C0, DEL, C1, so NEL),
+ *   U+2028 and U+2029 (line breaks to YAML and to logs), U+FFFE and U+FFFF
+ *   (not in XML, so S3 could not list the key), and the ASCII characters
+ *   AWS's object key naming guidelines say to avoid: \ { } ^ % ` [ ] " < >
+ *   ~ # |.  Spaces, other punctuation and non-ASCII letters are allowed:
+ *   the S3 client percent-encodes them;
+ * - the path is longer than SG_PREFIX_MAX.
+ * SGCluster backups[].path follows the same rules, and may also start
+ * with one '/'.
  */
 extern bool sg_storage_set_bucket(sg_storage *s, const char *value, sg_error *err);
 
@@ -105,6 +131,8 @@ extern const char *sg_compression_name(sg_compression c);
  * Each must be kind SGObjectStorage or SGCluster.  On success *docs is a
  * malloc'ed array of *ndocs documents (free with sg_documents_free).
  * Errors name the field by its path, e.g. "spec.s3.bucket", and the line.
+ * The text must keep within the limits of sg_yaml_guard.h (1.5 MiB, 32
+ * levels of nesting, 32 anchors and aliases, 10000 nodes per document).
  */
 extern bool sg_parse_documents(const char *yaml, size_t len,
 							   sg_document **docs, int *ndocs, sg_error *err);
@@ -122,7 +150,12 @@ extern char *sg_document_summary(const sg_document *doc);
  */
 extern char *sg_storage_to_yaml(const sg_storage *s);
 
-/* the SGCluster backups section as a YAML SGCluster document (malloc'ed) */
+/*
+ * Serialize a backups section to a minimal SGCluster document (metadata.name
+ * "applied") that sg_parse_documents reads back to an equal one
+ * (sg_backup_config_equal).  NULL if c->object_storage is not set, or if
+ * libyaml fails.
+ */
 extern char *sg_backup_config_to_yaml(const sg_backup_config *c);
 
 #endif							/* SG_CONFIG_H */

@@ -122,24 +122,36 @@ storage_from_settings(sg_storage *s, sg_lookup_fn lookup, void *arg,
 	return sg_storage_validate(s, err);
 }
 
-/* append backups[].path of an SGCluster to the stored spec's prefix */
-static void
-add_cluster_path(sg_storage *s, const char *path)
+/*
+ * Append backups[].path of an SGCluster to the stored spec's prefix.  The
+ * parser checked the path (one '/' may start and end it); the prefix the
+ * two make may still be too long for the keys sgbackup writes under it.
+ */
+static bool
+add_cluster_path(sg_storage *s, const char *path, sg_error *err)
 {
+	size_t		stored = s->prefix ? strlen(s->prefix) : 0;
 	sg_buf		b;
 
 	while (*path == '/')
 		path++;
 	if (*path == '\0')
-		return;
+		return true;
 	sg_buf_init(&b);
-	if (s->prefix && s->prefix[0])
+	if (stored > 0)
 		sg_buf_printf(&b, "%s/", s->prefix);
 	sg_buf_append_str(&b, path);
 	while (b.len > 0 && b.data[b.len - 1] == '/')
 		b.data[--b.len] = '\0';
 	free(s->prefix);
 	s->prefix = b.data;
+	if (b.len <= SG_PREFIX_MAX)
+		return true;
+	sg_error_set(err, SG_ERR_CONFIG, "object key prefix is too long: %zu bytes", b.len);
+	sg_error_detail(err, "The prefix of SGObjectStorage \"%s\" (%zu bytes) and spec.configurations.backups[0].path (%zu bytes) together make a prefix of %zu bytes. "
+					SG_PREFIX_LIMIT, s->name ? s->name : "", stored, b.len - stored - (stored > 0), b.len);
+	sg_error_hint(err, "Shorten spec.configurations.backups[0].path of the SGCluster, or the path in the bucket of the SGObjectStorage.");
+	return false;
 }
 
 static bool
@@ -161,7 +173,7 @@ load_storage(sg_options *o, sg_lookup_fn lookup, void *lookup_arg,
 		return false;
 	}
 	if (cluster && cluster->path)
-		add_cluster_path(&o->storage, cluster->path);
+		return add_cluster_path(&o->storage, cluster->path, err);
 	return true;
 }
 

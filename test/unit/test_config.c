@@ -1,15 +1,23 @@
 /*
  * test_config.c - unit tests for sg_config.c: StackGres documents as the
  * StackGres docs write them (test/data/stackgres-*.yaml), every kind of bad
- * document, bucket splitting, checks, summaries and the YAML round trip.
+ * document, bucket splitting, checks, summaries and the YAML round trip;
+ * every character U+0001..U+00FF, U+2028, U+2029 and every byte that is not
+ * UTF-8 in every string field; bucket paths and prefix lengths (with
+ * sg_options_load, which joins them); cronSchedule; and the limits of
+ * sg_yaml_guard.c with how long each refusal takes.
  * Run from the top of the repository (it reads test/data).
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "sg_buf.h"
 #include "sg_config.h"
+#include "sg_settings.h"
+#include "sg_yaml_guard.h"
 #include "unit.h"
 
 /* parse a file of test/data; NULL docs and a printed error on failure */
@@ -500,7 +508,7 @@ test_set_bucket(void)
 		{"bucket", "bucket", ""},
 		{"bucket/", "bucket", ""},
 		{"bucket/a/b", "bucket", "a/b"},
-		{"s3://bucket/a//b/", "bucket", "a/b"},
+		{"s3://bucket/a/b/", "bucket", "a/b"},
 		{"s3://bucket", "bucket", ""},
 		{"my.bucket_1/x y/z", "my.bucket_1", "x y/z"},
 	};
@@ -605,10 +613,10 @@ test_round_trip(void)
 	char	   *yaml;
 
 	sg_storage_init(&s);
-	s.name = sg_strdup("weird: \"name\" # not a comment");
+	s.name = sg_strdup("weird-name.1");
 	s.type = sg_strdup("s3Compatible");
-	sg_storage_set_bucket(&s, "s3://bucket/a: \"quoted\"/c#d/'single'\\back/ünïcödé", &err);
-	s.region = sg_strdup("us: \"east\": 1");
+	sg_storage_set_bucket(&s, "s3://bucket/a: 'quoted'/c&d/*e/!f, ?g/- h/ünïcödé", &err);
+	s.region = sg_strdup("us-east-1");
 	s.endpoint = sg_strdup("https://minio.example.com:9000");
 	s.force_path_style = true;
 	s.storage_class = sg_strdup("STANDARD_IA");
@@ -640,7 +648,7 @@ test_round_trip(void)
 	sg_storage_init(&s);
 	s.name = sg_strdup("123");
 	s.type = sg_strdup("s3");
-	sg_storage_set_bucket(&s, "null/~/123/true", &err);
+	sg_storage_set_bucket(&s, "null/yes/123/true/1e3", &err);
 	s.region = sg_strdup("null");
 	s.storage_class = sg_strdup("STANDARD");
 	round_trip("values that look like YAML null, numbers and booleans", &s);
@@ -648,6 +656,883 @@ test_round_trip(void)
 	printf("# example output:\n%s", yaml ? yaml : "(null)\n");
 	free(yaml);
 	sg_storage_free(&s);
+}
+
+/* ------------------------------------------------------------------------
+ * every character in every string field
+ * ------------------------------------------------------------------------ */
+
+/*
+ * One string field of a document.  The document templates below hold "@x"
+ * where the field with slot x goes; value has "%s" where the character
+ * under test goes, and with no character it is a value the field accepts.
+ * The parsed value is the string at offset in the document, or what get
+ * returns for the fields that are not held as one string.
+ */
+typedef struct string_field
+{
+	char		slot;
+	const char *path;			/* the field as errors name it */
+	const char *value;
+	size_t		offset;
+	const char *(*get) (const sg_document *d);
+} string_field;
+
+/* the bucket field as written: bucket, then '/' and the prefix if any */
+static const char *
+get_bucket(const sg_document *d)
+{
+	static char buf[4096];
+
+	snprintf(buf, sizeof(buf), "%s%s%s", str(d->storage.bucket),
+			 d->storage.prefix && d->storage.prefix[0] ? "/" : "",
+			 d->storage.prefix ? d->storage.prefix : "");
+	return buf;
+}
+
+static const char *
+get_compression(const sg_document *d)
+{
+	return d->backups.has_compression ? sg_compression_name(d->backups.compression) : NULL;
+}
+
+static const char *
+field_value(const string_field *f, const sg_document *d)
+{
+	if (f->get)
+		return f->get(d);
+	return *(char *const *) ((const char *) d + f->offset);
+}
+
+#define AT(member) offsetof(sg_document, member), NULL
+#define SELECTORS "spec.s3Compatible.awsCredentials.secretKeySelectors."
+
+static const char storage_template[] =
+	"apiVersion: stackgres.io/v1beta1\nkind: SGObjectStorage\nmetadata:\n  name: @a\n"
+	"spec:\n  type: @b\n  s3Compatible:\n    bucket: @c\n    region: @d\n"
+	"    endpoint: @e\n    storageClass: @f\n    enablePathStyleAddressing: true\n"
+	"    awsCredentials:\n      secretKeySelectors:\n"
+	"        accessKeyId: {name: @g, key: @h}\n"
+	"        secretAccessKey: {name: @i, key: @j}\n"
+	"        caCertificate: {name: @k, key: @l}\n";
+
+static const string_field storage_fields[] = {
+	{'a', "metadata.name", "st%sx", AT(storage.name)},
+	{'b', "spec.type", "s3Compatible%s", AT(storage.type)},
+	{'c', "spec.s3Compatible.bucket", "b%skt/p", 0, get_bucket},
+	{'c', "spec.s3Compatible.bucket", "bkt/a%sb", 0, get_bucket},
+	{'d', "spec.s3Compatible.region", "eu%s1", AT(storage.region)},
+	{'e', "spec.s3Compatible.endpoint", "http://h%sx:9000", AT(storage.endpoint)},
+	{'f', "spec.s3Compatible.storageClass", "STANDARD%s", AT(storage.storage_class)},
+	{'g', SELECTORS "accessKeyId.name", "sec%sx", AT(storage.access_key_id.name)},
+	{'h', SELECTORS "accessKeyId.key", "k%sx", AT(storage.access_key_id.key)},
+	{'i', SELECTORS "secretAccessKey.name", "sec%sx", AT(storage.secret_access_key.name)},
+	{'j', SELECTORS "secretAccessKey.key", "k%sx", AT(storage.secret_access_key.key)},
+	{'k', SELECTORS "caCertificate.name", "sec%sx", AT(storage.ca_certificate.name)},
+	{'l', SELECTORS "caCertificate.key", "k%sx", AT(storage.ca_certificate.key)},
+};
+
+static const char cluster_template[] =
+	"apiVersion: stackgres.io/v1\nkind: SGCluster\nmetadata:\n  name: c\n"
+	"spec:\n  configurations:\n    backups:\n    - sgObjectStorage: @a\n"
+	"      path: @b\n      compression: @c\n      cronSchedule: @d\n"
+	"      retention: 3\n      performance: {uploadConcurrency: 2}\n";
+
+#define BACKUPS "spec.configurations.backups[0]."
+
+static const string_field cluster_fields[] = {
+	{'a', BACKUPS "sgObjectStorage", "st%sx", AT(backups.object_storage)},
+	{'b', BACKUPS "path", "/p/a%sb", AT(backups.path)},
+	{'c', BACKUPS "compression", "lz4%s", 0, get_compression},
+	{'d', BACKUPS "cronSchedule", "0 5 * * *%s", AT(backups.cron_schedule)},
+	{'d', BACKUPS "cronSchedule", "0%s 5 * * *", AT(backups.cron_schedule)},
+};
+
+/* how the character under test is written into the document */
+typedef enum char_form
+{
+	FORM_ESCAPED,				/* a YAML escape (\u0085) unless printable ASCII */
+	FORM_RAW,					/* its UTF-8 bytes as they are */
+	FORM_BYTE					/* one byte 0x80..0xFF alone: not UTF-8 */
+} char_form;
+
+static const char *const form_names[] = {"escaped", "raw UTF-8", "invalid UTF-8 byte"};
+
+static int
+utf8_encode(unsigned cp, char *out)
+{
+	if (cp < 0x80)
+	{
+		out[0] = (char) cp;
+		return 1;
+	}
+	if (cp < 0x800)
+	{
+		out[0] = (char) (0xc0 | (cp >> 6));
+		out[1] = (char) (0x80 | (cp & 0x3f));
+		return 2;
+	}
+	out[0] = (char) (0xe0 | (cp >> 12));
+	out[1] = (char) (0x80 | ((cp >> 6) & 0x3f));
+	out[2] = (char) (0x80 | (cp & 0x3f));
+	return 3;
+}
+
+/* the character as it appears inside a double-quoted YAML scalar */
+static void
+char_in_yaml(unsigned cp, char_form form, char *out)
+{
+	int			n;
+
+	if (form == FORM_BYTE)
+	{
+		out[0] = (char) cp;
+		out[1] = '\0';
+	}
+	else if (cp == '"' || cp == '\\')
+		sprintf(out, "\\%c", (char) cp);
+	else if (form == FORM_ESCAPED && (cp < 0x20 || cp > 0x7e))
+		sprintf(out, "\\u%04X", cp);
+	else
+	{
+		n = utf8_encode(cp, out);
+		out[n] = '\0';
+	}
+}
+
+/* template with "%s" replaced by x */
+static void
+fill(sg_buf *b, const char *tmpl, const char *x)
+{
+	const char *at = strstr(tmpl, "%s");
+
+	sg_buf_append(b, tmpl, at - tmpl);
+	sg_buf_append_str(b, x);
+	sg_buf_append_str(b, at + 2);
+}
+
+/*
+ * The document of template with field f's value holding x (inside double
+ * quotes) and every other field its value without a character; *line is
+ * the line of field f.
+ */
+static char *
+build_document(const char *template, const string_field *fields, int nfields,
+			   int f, const char *x, int *line)
+{
+	sg_buf		b;
+	int			at = 1;
+
+	sg_buf_init(&b);
+	for (const char *p = template; *p; p++)
+	{
+		const string_field *use = NULL;
+
+		if (*p != '@')
+		{
+			sg_buf_append(&b, p, 1);
+			at += *p == '\n';
+			continue;
+		}
+		p++;
+		if (fields[f].slot == *p)
+		{
+			use = &fields[f];
+			*line = at;
+		}
+		for (int i = 0; use == NULL && i < nfields; i++)
+			if (fields[i].slot == *p)
+				use = &fields[i];
+		sg_buf_append_str(&b, "\"");
+		fill(&b, use->value, use == &fields[f] ? x : "");
+		sg_buf_append_str(&b, "\"");
+	}
+	return b.data;
+}
+
+static bool
+documents_equal(const sg_document *a, const sg_document *b)
+{
+	if (a->kind != b->kind)
+		return false;
+	if (a->kind == SG_DOC_OBJECT_STORAGE)
+		return sg_storage_equal(&a->storage, &b->storage);
+	return sg_backup_config_equal(&a->backups, &b->backups);
+}
+
+/* the YAML a stored document is kept as */
+static char *
+document_to_yaml(const sg_document *d)
+{
+	if (d->kind == SG_DOC_OBJECT_STORAGE)
+		return sg_storage_to_yaml(&d->storage);
+	return sg_backup_config_to_yaml(&d->backups);
+}
+
+/* counts of one field and one form of the characters */
+typedef struct char_tally
+{
+	int			accepted;
+	int			refused;
+	int			failed;
+	sg_buf		accepted_list;	/* the accepted characters, as U+XXXX ranges */
+	unsigned	range_start;
+	unsigned	range_end;
+} char_tally;
+
+/* write out the range of accepted characters that ends here */
+static void
+flush_range(char_tally *t)
+{
+	if (t->accepted == 0)
+		return;
+	if (t->range_start == t->range_end)
+		sg_buf_printf(&t->accepted_list, " %04X", t->range_start);
+	else
+		sg_buf_printf(&t->accepted_list, " %04X-%04X", t->range_start, t->range_end);
+}
+
+static void
+tally_accepted(char_tally *t, unsigned cp)
+{
+	if (t->accepted > 0 && cp == t->range_end + 1)
+		t->range_end = cp;
+	else
+	{
+		flush_range(t);
+		t->range_start = t->range_end = cp;
+	}
+	t->accepted++;
+}
+
+/* print the first few failures, and always those of DEL, NEL, LS and PS */
+static void
+tally_failed(char_tally *t, unsigned cp, const char *why, const sg_error *err)
+{
+	if (t->failed++ < 4 || cp == 0x7f || cp == 0x85 || cp == 0x2028 || cp == 0x2029)
+		printf("#   U+%04X: %s | %s | %s\n", cp, why, err ? err->msg : "", err ? err->detail : "");
+}
+
+/*
+ * The field holding character cp: the document is refused with an error
+ * naming the field and its line, or it is accepted holding exactly that
+ * value (escaped form) and what the emitter writes of it reads back the
+ * same, byte for byte.
+ */
+static void
+try_character(const char *template, const string_field *fields, int nfields,
+			  int f, unsigned cp, char_form form, char_tally *t)
+{
+	char		x[16];
+	char		want_line[32];
+	char	   *text;
+	char	   *yaml;
+	sg_buf		want;
+	sg_document *d = NULL;
+	sg_document *back = NULL;
+	int			n = 0;
+	int			nback = 0;
+	int			line = 0;
+	sg_error	err;
+	sg_error	err2;
+	char		named[300];
+
+	char_in_yaml(cp, form, x);
+	text = build_document(template, fields, nfields, f, x, &line);
+	snprintf(named, sizeof(named), "\"%s\"", fields[f].path);
+	snprintf(want_line, sizeof(want_line), "line %d", line);
+	if (!parse_text(text, &d, &n, &err))
+	{
+		if (strstr(err.msg, named) && (strstr(err.msg, want_line) || strstr(err.detail, want_line)))
+			t->refused++;
+		else
+			tally_failed(t, cp, "refused without naming the field and its line", &err);
+		free(text);
+		return;
+	}
+	free(text);
+	sg_buf_init(&want);
+	if (form == FORM_ESCAPED)
+	{
+		char		utf8[8];
+
+		utf8[utf8_encode(cp, utf8)] = '\0';
+		fill(&want, fields[f].value, utf8);
+	}
+	yaml = document_to_yaml(&d[0]);
+	if (form == FORM_ESCAPED && strcmp(str(field_value(&fields[f], &d[0])), want.data) != 0)
+		tally_failed(t, cp, "accepted with another value", NULL);
+	else if (yaml == NULL)
+		tally_failed(t, cp, "accepted, but the emitter cannot write it", NULL);
+	else if (!parse_text(yaml, &back, &nback, &err2))
+		tally_failed(t, cp, "accepted, but what is stored cannot be read back", &err2);
+	else if (nback != 1 || !documents_equal(&d[0], &back[0]) ||
+			 strcmp(str(field_value(&fields[f], &d[0])), str(field_value(&fields[f], &back[0]))) != 0)
+		tally_failed(t, cp, "accepted, but read back with another value", NULL);
+	else
+		tally_accepted(t, cp);
+	if (back)
+		sg_documents_free(back, nback);
+	sg_documents_free(d, n);
+	sg_buf_free(&want);
+	free(yaml);
+}
+
+static void
+try_field(const char *template, const string_field *fields, int nfields, int f)
+{
+	for (int form = FORM_ESCAPED; form <= FORM_BYTE; form++)
+	{
+		char_tally	t;
+		unsigned	first = form == FORM_BYTE ? 0x80 : 0x01;
+		int			total = 0;
+
+		memset(&t, 0, sizeof(t));
+		sg_buf_init(&t.accepted_list);
+		for (unsigned cp = first; cp <= 0xff; cp++, total++)
+			try_character(template, fields, nfields, f, cp, form, &t);
+		if (form != FORM_BYTE)
+		{
+			try_character(template, fields, nfields, f, 0x2028, form, &t);
+			try_character(template, fields, nfields, f, 0x2029, form, &t);
+			total += 2;
+		}
+		flush_range(&t);
+		UNIT_OK(t.failed == 0 && t.accepted + t.refused == total,
+				"%s = \"%s\", %s: %d characters refused naming the field and line, %d accepted and read back byte for byte",
+				fields[f].path, fields[f].value, form_names[form], t.refused,
+				t.accepted);
+		if (t.accepted > 0 && form == FORM_ESCAPED)
+			printf("#   accepted:%s\n", t.accepted_list.data);
+		sg_buf_free(&t.accepted_list);
+	}
+}
+
+static void
+test_every_character(void)
+{
+	int			ns = (int) (sizeof(storage_fields) / sizeof(storage_fields[0]));
+	int			nc = (int) (sizeof(cluster_fields) / sizeof(cluster_fields[0]));
+
+	for (int f = 0; f < ns; f++)
+		try_field(storage_template, storage_fields, ns, f);
+	for (int f = 0; f < nc; f++)
+		try_field(cluster_template, cluster_fields, nc, f);
+}
+
+/* the same for sgbackup.s3_bucket: raw bytes, as a setting can hold them */
+static void
+test_setting_bucket_characters(void)
+{
+	int			refused = 0;
+	int			accepted = 0;
+	int			failed = 0;
+
+	for (unsigned cp = 0x01; cp <= 0x2029; cp++)
+	{
+		char		value[32] = "bkt/a";
+		int			n = 5;
+		sg_storage	s;
+		sg_error	err;
+
+		if (cp > 0xff && cp != 0x2028 && cp != 0x2029)
+			continue;
+		/* below 0x80 one byte; 0x80..0xFF both alone (not UTF-8) and encoded */
+		for (int encoded = 0; encoded <= (cp >= 0x80); encoded++)
+		{
+			char	   *yaml;
+			sg_document *d = NULL;
+			int			nd = 0;
+
+			n = 5;
+			if (encoded || cp < 0x80)
+				n += utf8_encode(cp, value + n);
+			else
+				value[n++] = (char) cp;
+			strcpy(value + n, "b");
+			sg_storage_init(&s);
+			sg_error_clear(&err);
+			if (!sg_storage_set_bucket(&s, value, &err))
+			{
+				if (strstr(err.msg, "\"sgbackup.s3_bucket\""))
+					refused++;
+				else if (failed++ < 4)
+					printf("#   U+%04X: refused without naming the setting: %s\n", cp, err.msg);
+				sg_storage_free(&s);
+				continue;
+			}
+			s.name = sg_strdup("st");
+			s.type = sg_strdup("s3");
+			yaml = sg_storage_to_yaml(&s);
+			if (yaml && parse_text(yaml, &d, &nd, &err) && nd == 1 &&
+				sg_storage_equal(&d[0].storage, &s) && strcmp(s.prefix, value + 4) == 0)
+				accepted++;
+			else if (failed++ < 4)
+				printf("#   U+%04X%s: accepted, but not read back the same: %s\n", cp,
+					   encoded ? "" : " (a byte)", yaml ? err.msg : "no YAML written");
+			if (d)
+				sg_documents_free(d, nd);
+			free(yaml);
+			sg_storage_free(&s);
+		}
+	}
+	UNIT_OK(failed == 0, "sgbackup.s3_bucket \"bkt/a<character>b\": %d refused naming the setting, %d accepted and read back the same",
+			refused, accepted);
+}
+
+/* ------------------------------------------------------------------------
+ * bucket paths (the object key prefix)
+ * ------------------------------------------------------------------------ */
+
+static void
+expect_accepted(const char *name, const char *text, const char *bucket, const char *prefix)
+{
+	sg_document *d = NULL;
+	int			n = 0;
+	sg_error	err;
+	bool		ok = parse_text(text, &d, &n, &err);
+
+	UNIT_OK(ok && n == 1 && (bucket == NULL || strcmp(str(d[0].storage.bucket), bucket) == 0) &&
+			(prefix == NULL || strcmp(str(d[0].storage.prefix), prefix) == 0),
+			"accepted: %s", name);
+	if (!ok)
+		printf("# %s | %s\n", err.msg, err.detail);
+	else if (bucket || prefix)
+		printf("#   bucket \"%s\", prefix \"%s\"\n", str(d[0].storage.bucket), str(d[0].storage.prefix));
+	if (ok)
+		sg_documents_free(d, n);
+}
+
+#define S3_BUCKET(v) OS_HEAD "  type: s3\n  s3:\n    bucket: " v "\n"
+#define COMPAT_BUCKET(v) OS_HEAD "  type: s3Compatible\n  s3Compatible:\n    bucket: " v "\n" \
+	"    endpoint: http://h:9000\n    enablePathStyleAddressing: true\n"
+
+static void
+test_bucket_paths(void)
+{
+	expect_error("bucket b/../other escapes the bucket",
+				 COMPAT_BUCKET("b/../other"), "invalid value for \"spec.s3Compatible.bucket\"", "line 8");
+	expect_error("bucket b/a/.. ends in ..",
+				 S3_BUCKET("b/a/.."), "invalid value for \"spec.s3.bucket\"", "\"..\"");
+	expect_error("bucket b/./a has a . segment",
+				 S3_BUCKET("b/./a"), "invalid value for \"spec.s3.bucket\"", "\".\"");
+	expect_error("bucket b/a//c has an empty segment",
+				 S3_BUCKET("b/a//c"), "invalid value for \"spec.s3.bucket\"", "empty");
+	expect_error("bucket b//a: an empty segment first",
+				 S3_BUCKET("b//a"), "invalid value for \"spec.s3.bucket\"", "empty");
+	expect_error("bucket s3://b/a// ends in two slashes",
+				 S3_BUCKET("s3://b/a//"), "invalid value for \"spec.s3.bucket\"", "empty");
+	expect_error("bucket name ..",
+				 COMPAT_BUCKET("../other"), "invalid value for \"spec.s3Compatible.bucket\"", "line 8");
+	expect_error("bucket name .",
+				 COMPAT_BUCKET("./p"), "invalid value for \"spec.s3Compatible.bucket\"", NULL);
+	expect_error("bucket name starting with -",
+				 S3_BUCKET("-b"), "invalid value for \"spec.s3.bucket\"", NULL);
+	expect_error("backslash in the prefix",
+				 S3_BUCKET("'b/a\\b'"), "invalid value for \"spec.s3.bucket\"", "'\\'");
+	expect_error("curly brace in the prefix",
+				 S3_BUCKET("'b/a{b}'"), "invalid value for \"spec.s3.bucket\"", "'{'");
+	expect_error("DEL in the prefix",
+				 S3_BUCKET("\"b/a\\x7fb\""), "invalid value for \"spec.s3.bucket\"", "U+007F");
+	expect_error("NEL in the prefix",
+				 S3_BUCKET("\"b/a\\Nb\""), "invalid value for \"spec.s3.bucket\"", "U+0085");
+	expect_error("line separator in the prefix",
+				 S3_BUCKET("\"b/a\\Lb\""), "invalid value for \"spec.s3.bucket\"", "U+2028");
+	expect_error("raw byte 0xFF in the prefix",
+				 S3_BUCKET("\"b/a\xff" "b\""), "invalid value for \"spec.s3.bucket\"", "line 8");
+	expect_accepted("bucket b/ (one trailing slash)", S3_BUCKET("b/"), "b", "");
+	expect_accepted("bucket s3://b/a/c/ (one trailing slash)", S3_BUCKET("s3://b/a/c/"), "b", "a/c");
+	expect_accepted("bucket with spaces, ':', '+', '=', '!', '(' and non-ASCII letters",
+					S3_BUCKET("\"b/x y/a:b+c=d!(e)/ünï\""), "b", "x y/a:b+c=d!(e)/ünï");
+	expect_accepted("segments that only start with dots", S3_BUCKET("b/.a/..b/...") , "b", ".a/..b/...");
+
+	expect_error("path a/../b",
+				 CL_HEAD "      path: a/../b\n", "invalid value for \"spec.configurations.backups[0].path\"", "line 9");
+	expect_error("path /.",
+				 CL_HEAD "      path: /.\n", "invalid value for \"spec.configurations.backups[0].path\"", "\".\"");
+	expect_error("path //a: two leading slashes",
+				 CL_HEAD "      path: //a\n", "invalid value for \"spec.configurations.backups[0].path\"", "empty");
+	expect_error("path a//b",
+				 CL_HEAD "      path: a//b\n", "invalid value for \"spec.configurations.backups[0].path\"", "empty");
+	expect_error("path with a tab",
+				 CL_HEAD "      path: \"a\\tb\"\n", "invalid value for \"spec.configurations.backups[0].path\"", "U+0009");
+	expect_error("path with a raw DEL",
+				 CL_HEAD "      path: \"a\x7f" "b\"\n", "invalid value for \"spec.configurations.backups[0].path\"", "line 9");
+}
+
+/* the bucket setting is held to the same rules */
+static void
+test_setting_bucket_paths(void)
+{
+	static const char *const bad[] = {
+		"b/../other", "b/a/./c", "b/a//c", "../b", "b/a\\c", "b/a\x7f", "b/a\xc2\x85", "b/\xff", "b/a%2e"
+	};
+	sg_storage	s;
+	sg_error	err;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+	{
+		sg_storage_init(&s);
+		sg_error_clear(&err);
+		UNIT_OK(!sg_storage_set_bucket(&s, bad[i], &err) &&
+				strstr(err.msg, "\"sgbackup.s3_bucket\"") != NULL,
+				"sgbackup.s3_bucket bad value %zu refused: %s | %s", i, err.msg, err.detail);
+		sg_storage_free(&s);
+	}
+}
+
+
+/* n bytes of path segments "pppp/pppp/..." not ending in '/' */
+static void
+segments(char *out, int n)
+{
+	for (int i = 0; i < n; i++)
+		out[i] = (i % 5 == 4 && i != n - 1) ? '/' : 'p';
+	out[n] = '\0';
+}
+
+static const char *
+no_settings(void *arg, const char *name)
+{
+	return NULL;
+}
+
+/* the stored SGObjectStorage is the one arg points to */
+static bool
+find_arg_spec(void *arg, const char *name, sg_storage *out, sg_error *err)
+{
+	sg_storage_free(out);
+	sg_storage_copy(out, (const sg_storage *) arg);
+	return true;
+}
+
+/* the prefix alone, as a bucket setting and as backups[].path */
+static void
+test_prefix_length_alone(void)
+{
+	char		value[SG_PREFIX_MAX + 8];
+	sg_storage	spec;
+	sg_error	err;
+	sg_buf		b;
+
+	for (int n = SG_PREFIX_MAX; n <= SG_PREFIX_MAX + 1; n++)
+	{
+		bool		ok;
+
+		strcpy(value, "b/");
+		segments(value + 2, n);
+		sg_storage_init(&spec);
+		sg_error_clear(&err);
+		ok = sg_storage_set_bucket(&spec, value, &err);
+		if (n == SG_PREFIX_MAX)
+			UNIT_OK(ok && strlen(spec.prefix) == (size_t) n,
+					"a bucket prefix of %d bytes is accepted", n);
+		else
+			UNIT_OK(!ok && strstr(err.msg, "sgbackup.s3_bucket") && strstr(err.detail, "1024"),
+					"a bucket prefix of %d bytes is refused: %s | %s", n, err.msg, err.detail);
+		sg_storage_free(&spec);
+
+		sg_buf_init(&b);
+		sg_buf_printf(&b, CL_HEAD "      path: /%s/\n", value + 2);
+		if (n == SG_PREFIX_MAX)
+		{
+			sg_document *d = NULL;
+			int			nd = 0;
+
+			UNIT_OK(parse_text(b.data, &d, &nd, &err),
+					"a path of %d bytes between two slashes is accepted", n);
+			if (d)
+				sg_documents_free(d, nd);
+		}
+		else
+			expect_error("a path one byte too long",
+						 b.data, "invalid value for \"spec.configurations.backups[0].path\"", "1024");
+		sg_buf_free(&b);
+	}
+}
+
+/* the stored spec's prefix and the SGCluster's path together, where joined */
+static void
+test_prefix_length_joined(void)
+{
+	sg_storage	spec;
+	sg_backup_config cluster;
+	sg_options	o;
+	sg_error	err;
+
+	sg_storage_init(&spec);
+	spec.name = sg_strdup("st");
+	spec.type = sg_strdup("s3");
+	spec.bucket = sg_strdup("b");
+	spec.prefix = sg_malloc(501);
+	segments(spec.prefix, 500);
+	for (int n = SG_PREFIX_MAX - 501; n <= SG_PREFIX_MAX - 500; n++)
+	{
+		bool		ok;
+
+		sg_backup_config_init(&cluster);
+		cluster.object_storage = sg_strdup("st");
+		cluster.path = sg_malloc(n + 2);
+		cluster.path[0] = '/';
+		segments(cluster.path + 1, n);
+		sg_options_init(&o);
+		sg_error_clear(&err);
+		ok = sg_options_load(&o, no_settings, NULL, &cluster, find_arg_spec, &spec, &err);
+		if (n == SG_PREFIX_MAX - 501)
+			UNIT_OK(ok && strlen(o.storage.prefix) == SG_PREFIX_MAX,
+					"bucket prefix of 500 bytes and a path of %d: the prefix of %d bytes is accepted",
+					n, SG_PREFIX_MAX);
+		else
+			UNIT_OK(!ok && strstr(err.detail, "spec.configurations.backups[0].path") &&
+					strstr(err.detail, "\"st\"") && strstr(err.detail, "1024"),
+					"bucket prefix of 500 bytes and a path of %d are refused together: %s | %s | %s",
+					n, err.msg, err.detail, err.hint);
+		sg_options_free(&o);
+		sg_backup_config_free(&cluster);
+	}
+	sg_storage_free(&spec);
+}
+
+/* ------------------------------------------------------------------------
+ * cronSchedule, checked when the document is read
+ * ------------------------------------------------------------------------ */
+
+static void
+test_cron_schedule(void)
+{
+	sg_document *d = NULL;
+	sg_error	err;
+	int			n = 0;
+	char	   *text;
+	size_t		len;
+	const char *at;
+	sg_buf		b;
+
+	expect_error("StackGres's example cronSchedule '0 5 0 0 0'",
+				 CL_HEAD "      cronSchedule: '0 5 0 0 0'\n",
+				 "invalid value for \"spec.configurations.backups[0].cronSchedule\": \"0 5 0 0 0\"",
+				 "line 9");
+	expect_error("cronSchedule with four fields",
+				 CL_HEAD "      cronSchedule: '0 5 * *'\n",
+				 "invalid value for \"spec.configurations.backups[0].cronSchedule\"", "five");
+	expect_error("cronSchedule with minute 60",
+				 CL_HEAD "      retention: 2\n      cronSchedule: '60 * * * *'\n",
+				 "invalid value for \"spec.configurations.backups[0].cronSchedule\"", "line 10");
+	expect_error("cronSchedule @reboot",
+				 CL_HEAD "      cronSchedule: '@reboot'\n",
+				 "invalid value for \"spec.configurations.backups[0].cronSchedule\"", "@reboot");
+	expect_error("cronSchedule with a line break",
+				 CL_HEAD "      cronSchedule: \"0 5\\n* * *\"\n",
+				 "invalid value for \"spec.configurations.backups[0].cronSchedule\"", "U+000A");
+	UNIT_OK(parse_text(CL_HEAD "      cronSchedule: '@daily'\n", &d, &n, &err) && n == 1,
+			"cronSchedule @daily accepted");
+	if (d)
+		sg_documents_free(d, n);
+
+	/* the StackGres template with its sgObjectStorage filled in */
+	text = sg_read_file("test/data/stackgres-cluster-template.yaml", &len);
+	at = text ? strstr(text, "sgObjectStorage:") : NULL;
+	UNIT_OK(at != NULL, "read test/data/stackgres-cluster-template.yaml");
+	if (at == NULL)
+		return;
+	sg_buf_init(&b);
+	sg_buf_append(&b, text, at - text);
+	sg_buf_append_str(&b, "sgObjectStorage: backup-storage");
+	sg_buf_append_str(&b, at + strlen("sgObjectStorage:"));
+	expect_error("the StackGres template's cronSchedule '0 5 0 0 0'", b.data,
+				 "invalid value for \"spec.configurations.backups[0].cronSchedule\"", "line 17");
+	sg_buf_free(&b);
+	free(text);
+}
+
+/* ------------------------------------------------------------------------
+ * YAML limits: nesting, size, aliases and nodes
+ * ------------------------------------------------------------------------ */
+
+static double
+seconds_now(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec + t.tv_nsec / 1e9;
+}
+
+/*
+ * Refused with want in msg, or accepted when want is NULL; prints how long
+ * the parser took (never a failure: the time depends on the machine).
+ */
+static void
+expect_limit(const char *name, const char *text, size_t len, const char *want)
+{
+	sg_document *d = NULL;
+	int			n = 0;
+	sg_error	err;
+	double		t0 = seconds_now();
+	bool		ok;
+
+	sg_error_clear(&err);
+	ok = sg_parse_documents(text, len, &d, &n, &err);
+	if (want)
+		UNIT_OK(!ok && strstr(err.msg, want) != NULL, "refused: %s", name);
+	else
+		UNIT_OK(ok, "accepted: %s", name);
+	printf("#   %.3f s %s | %s | %s\n", seconds_now() - t0, err.msg, err.detail, err.hint);
+	if (ok)
+		sg_documents_free(d, n);
+}
+
+/* an SGCluster with "extra: <value>" in its spec, which sgbackup ignores */
+static char *
+cluster_with(const char *extra)
+{
+	sg_buf		b;
+
+	sg_buf_init(&b);
+	sg_buf_printf(&b, "apiVersion: stackgres.io/v1\nkind: SGCluster\nmetadata:\n  name: c\n"
+				  "spec:\n  configurations:\n    backups:\n    - sgObjectStorage: st\n"
+				  "  extra: %s\n", extra);
+	return b.data;
+}
+
+/* depth levels of flow sequences: "[[[...]]]" */
+static char *
+nested(int depth)
+{
+	char	   *s = sg_malloc(2 * depth + 1);
+
+	memset(s, '[', depth);
+	memset(s + depth, ']', depth);
+	s[2 * depth] = '\0';
+	return s;
+}
+
+static void
+test_nesting_limit(void)
+{
+	char	   *text;
+	char	   *inner;
+	sg_buf		b;
+
+	/* libyaml alone takes about 40 s for these */
+	text = nested(100000);
+	expect_limit("100000 levels of '['", text, strlen(text), "nested too deeply");
+	free(text);
+	text = sg_malloc(200001);
+	memset(text, '[', 200000);
+	text[200000] = '\0';
+	expect_limit("200000 '[' never closed", text, strlen(text), "nested too deeply");
+	free(text);
+
+	/* the document and spec are 2 levels */
+	inner = nested(SG_YAML_MAX_DEPTH - 2);
+	text = cluster_with(inner);
+	expect_limit("a document nested exactly as deep as the limit", text, strlen(text), NULL);
+	free(text);
+	free(inner);
+	inner = nested(SG_YAML_MAX_DEPTH - 1);
+	text = cluster_with(inner);
+	expect_limit("a document nested one level deeper than the limit", text, strlen(text),
+				 "nested too deeply");
+	free(text);
+	free(inner);
+
+	sg_buf_init(&b);
+	sg_buf_append_str(&b, OS_HEAD);
+	for (int i = 0; i < 100; i++)
+		sg_buf_printf(&b, "%*sk%d:\n", 2 + 2 * i, "", i);
+	expect_limit("100 levels of block mappings", b.data, b.len, "nested too deeply");
+	sg_buf_free(&b);
+}
+
+static void
+test_size_limit(void)
+{
+	sg_buf		b;
+
+	sg_buf_init(&b);
+	sg_buf_append_str(&b, OS_HEAD "  type: s3\n  s3:\n    bucket: b\n# ");
+	while (b.len < SG_YAML_MAX_BYTES - 1)
+		sg_buf_append_str(&b, "x");
+	sg_buf_append_str(&b, "\n");
+	expect_limit("a text of exactly the size limit", b.data, b.len, NULL);
+	sg_buf_append_str(&b, "\n");
+	expect_limit("a text one byte larger than the limit", b.data, b.len, "too large");
+	sg_buf_free(&b);
+}
+
+/*
+ * An SGCluster whose ignored extra field is the flow list
+ * [first, more, more, ...] of n items; "%d" in more is the item's index.
+ */
+static char *
+cluster_with_list(const char *first, const char *more, int n)
+{
+	sg_buf		b;
+	char	   *text;
+
+	sg_buf_init(&b);
+	sg_buf_printf(&b, "[%s", first);
+	for (int i = 1; i < n; i++)
+	{
+		sg_buf_append_str(&b, ",");
+		sg_buf_printf(&b, more, i);
+	}
+	sg_buf_append_str(&b, "]");
+	text = cluster_with(b.data);
+	sg_buf_free(&b);
+	return text;
+}
+
+static void
+test_alias_limit(void)
+{
+	sg_buf		b;
+	char	   *text;
+
+	text = cluster_with_list("&a x", " *a", SG_YAML_MAX_ALIASES + 1);
+	expect_limit("as many aliases as the limit", text, strlen(text), NULL);
+	free(text);
+	text = cluster_with_list("&a x", " *a", SG_YAML_MAX_ALIASES + 2);
+	expect_limit("one alias more than the limit", text, strlen(text), "too many aliases");
+	free(text);
+	text = cluster_with_list("&a0 x", " &a%d x", SG_YAML_MAX_ALIASES + 1);
+	expect_limit("one anchor more than the limit", text, strlen(text), "too many anchors");
+	free(text);
+
+	/* nine levels of nine aliases each: a billion x's if expanded */
+	sg_buf_init(&b);
+	sg_buf_append_str(&b, "{a: &a [x, x, x, x, x, x, x, x, x]");
+	for (char c = 'b'; c <= 'i'; c++)
+	{
+		sg_buf_printf(&b, ", %c: &%c [*%c", c, c, c - 1);
+		for (int i = 1; i < 9; i++)
+			sg_buf_printf(&b, ", *%c", c - 1);
+		sg_buf_append_str(&b, "]");
+	}
+	sg_buf_append_str(&b, "}");
+	text = cluster_with(b.data);
+	expect_limit("billion laughs", text, strlen(text), "too many aliases");
+	free(text);
+	sg_buf_free(&b);
+}
+
+static void
+test_node_limit(void)
+{
+	char	   *text;
+
+	/* the SGCluster around the list has 20 nodes, keys counted */
+	text = cluster_with_list("x", "x", SG_YAML_MAX_NODES - 20);
+	expect_limit("a document of exactly as many nodes as the limit", text, strlen(text), NULL);
+	free(text);
+	text = cluster_with_list("x", "x", SG_YAML_MAX_NODES - 19);
+	expect_limit("a document of one node more than the limit", text, strlen(text),
+				 "too many");
+	free(text);
+	text = cluster_with_list("x", "x", 750000);
+	expect_limit("a list of 750000 items (1.5 MB)", text, strlen(text), "too many");
+	free(text);
 }
 
 int
@@ -662,5 +1547,16 @@ main(void)
 	test_validate_settings();
 	test_compression();
 	test_round_trip();
+	test_every_character();
+	test_setting_bucket_characters();
+	test_bucket_paths();
+	test_setting_bucket_paths();
+	test_prefix_length_alone();
+	test_prefix_length_joined();
+	test_cron_schedule();
+	test_nesting_limit();
+	test_size_limit();
+	test_alias_limit();
+	test_node_limit();
 	return UNIT_DONE();
 }
