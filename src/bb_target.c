@@ -51,6 +51,8 @@ typedef struct backup_sink
 	backup_info info;
 	bool		claimed;		/* holds the one-backup slot */
 	bool		done;
+	bool		cleaned;		/* cleanup ran */
+	MemoryContextCallback reset_cb; /* cleanup when the sink's memory goes */
 	char		error[1024];	/* our own error, for failed.json */
 } backup_sink;
 
@@ -288,7 +290,8 @@ sink_end_backup(bbsink *sink, XLogRecPtr endptr, TimeLineID endtli)
 
 		edata = CopyErrorData();
 		MemoryContextSwitchTo(context);
-		snprintf(s->error, sizeof(s->error), "%s", edata->message);
+		snprintf(s->error, sizeof(s->error), "%s%s%s", edata->message,
+				 edata->detail ? ": " : "", edata->detail ? edata->detail : "");
 		FreeErrorData(edata);
 		PG_RE_THROW();
 	}
@@ -305,13 +308,21 @@ sink_end_backup(bbsink *sink, XLogRecPtr endptr, TimeLineID endtli)
 	bbsink_forward_end_backup(sink, endptr, endtli);
 }
 
-/* after an error (or after end_backup): abort uploads, record the failure */
+/*
+ * After an error (or after end_backup): abort uploads, record the failure,
+ * end the claim.  Runs once, from the cleanup callback or, since the
+ * server's zstd and lz4 sinks do not pass cleanup on to the next sink,
+ * from the reset of the sink's memory context after the error.  Never
+ * raises an error.
+ */
 static void
-sink_cleanup(bbsink *sink)
+cleanup_once(backup_sink *s)
 {
-	backup_sink *s = (backup_sink *) sink;
 	sg_error	err;
 
+	if (s->cleaned)
+		return;
+	s->cleaned = true;
 	if (s->writer)
 		s3_writer_free(s->writer);
 	s->writer = NULL;
@@ -337,7 +348,19 @@ sink_cleanup(bbsink *sink)
 	current_sink = NULL;
 	backup_info_free(&s->info);
 	sg_options_free(&s->options);
+}
+
+static void
+sink_cleanup(bbsink *sink)
+{
+	cleanup_once((backup_sink *) sink);
 	bbsink_forward_cleanup(sink);
+}
+
+static void
+cleanup_on_reset(void *arg)
+{
+	cleanup_once((backup_sink *) arg);
 }
 
 static const bbsink_ops sink_ops = {
@@ -356,14 +379,20 @@ static const bbsink_ops sink_ops = {
 static void *
 check_detail(char *target, char *detail)
 {
+	MemoryContext context = CurrentMemoryContext;
 	char	   *copy;
 	char	   *colon;
 	bool		allowed;
 
-	/* a replication walsender reads the role catalogs only in a transaction */
+	/*
+	 * A replication walsender reads the role catalogs only in a transaction;
+	 * the caller's memory context must survive it (the sink is allocated in
+	 * it, and cleaned up when it is reset).
+	 */
 	StartTransactionCommand();
 	allowed = sgb_may_take_backups();
 	CommitTransactionCommand();
+	MemoryContextSwitchTo(context);
 	if (!allowed)
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
@@ -392,11 +421,10 @@ check_detail(char *target, char *detail)
 static bbsink *
 get_sink(bbsink *next, void *detail_arg)
 {
+	static bool registered = false;
 	backup_sink *s = palloc0(sizeof(backup_sink));
 	char	   *detail = detail_arg;
 	char	   *colon = strchr(detail, ':');
-
-	static bool registered = false;
 
 	/* before the backup starts: exit callbacks are LIFO */
 	if (!registered)
@@ -411,6 +439,10 @@ get_sink(bbsink *next, void *detail_arg)
 	s->name = detail;
 	sg_options_init(&s->options);
 	backup_info_init(&s->info);
+	/* the server's compression sinks do not pass cleanup on: see cleanup_once */
+	s->reset_cb.func = cleanup_on_reset;
+	s->reset_cb.arg = s;
+	MemoryContextRegisterResetCallback(CurrentMemoryContext, &s->reset_cb);
 	return &s->base;
 }
 
