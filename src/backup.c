@@ -563,10 +563,14 @@ void
 sgb_backup_target_release(const char *name, bool completed, const char *error)
 {
 	bool		ours_alone = false;
+	char		claimed[NAME_LEN];
 
 	if (state == NULL || target_name[0] == '\0')
 		return;
+	/* name may be target_name itself */
+	strlcpy(claimed, name, sizeof(claimed));
 	target_name[0] = '\0';
+	name = claimed;
 	LWLockAcquire(state->lock, LW_EXCLUSIVE);
 	if (state->running && strcmp(state->name, name) == 0 &&
 		state->target_pid == MyProcPid)
