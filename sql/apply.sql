@@ -226,7 +226,7 @@ ALTER SYSTEM SET sgbackup.s3_bucket = 's3://bucket/some/prefix';
 ALTER SYSTEM SET sgbackup.s3_storage_class = 'STANDARD_IA';
 ALTER SYSTEM RESET ALL;
 
--- only superusers and sgbackup_operator may apply
+-- only superusers may apply (050_privileges tries every role)
 CREATE ROLE plain_user;
 SET ROLE plain_user;
 SELECT sgbackup_apply('kind: SGObjectStorage');
