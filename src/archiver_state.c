@@ -18,6 +18,7 @@
 
 #include "archiver_state.h"
 #include "privileges.h"
+#include "settings.h"
 
 typedef struct ArchiverState
 {
@@ -147,11 +148,7 @@ sgbackup_archiver_status(PG_FUNCTION_ARGS)
 	sgb_require_read_privilege("sgbackup.archiver");
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
-	if (state == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("sgbackup is not in shared_preload_libraries"),
-				 errhint("Add sgbackup to shared_preload_libraries and restart the server.")));
+	sgb_require_preloaded(state);
 	LWLockAcquire(state->lock, LW_SHARED);
 	memcpy(&copy, state, sizeof(copy));
 	LWLockRelease(state->lock);

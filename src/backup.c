@@ -151,35 +151,43 @@ make_name(char *out, size_t size)
 			 tm.tm_hour, tm.tm_min, tm.tm_sec, (int) (tv.tv_usec / 1000));
 }
 
-/* claim the one backup slot; ERROR when a backup runs */
+static void
+report_running(const char *running)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_OBJECT_IN_USE),
+			 errmsg("a backup is already running: \"%s\"", running),
+			 errdetail("sgbackup takes one base backup at a time."),
+			 errhint("Wait for it to finish; sgbackup.backups shows its progress.")));
+}
+
+/* take the free slot for name; lock held */
+static void
+fill_slot(const char *name, pid_t target_pid)
+{
+	state->running = true;
+	state->worker_pid = 0;
+	state->target_pid = target_pid;
+	state->claimed_by_target = target_pid != 0;
+	state->note[0] = '\0';
+	strlcpy(state->name, name, sizeof(state->name));
+}
+
+/* claim the one backup slot for sgbackup_start's worker; ERROR when a backup runs */
 static void
 claim_slot(const char *name)
 {
-	if (state == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("sgbackup is not in shared_preload_libraries"),
-				 errhint("Add sgbackup to shared_preload_libraries and restart the server.")));
+	char		running[NAME_LEN] = "";
+
+	sgb_require_preloaded(state);
 	LWLockAcquire(state->lock, LW_EXCLUSIVE);
 	if (state->running)
-	{
-		char		running[NAME_LEN];
-
 		strlcpy(running, state->name, sizeof(running));
-		LWLockRelease(state->lock);
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_IN_USE),
-				 errmsg("a backup is already running: \"%s\"", running),
-				 errdetail("sgbackup takes one base backup at a time."),
-				 errhint("Wait for it to finish; sgbackup.backups shows its progress.")));
-	}
-	state->running = true;
-	state->worker_pid = 0;
-	state->target_pid = 0;
-	state->claimed_by_target = false;
-	state->note[0] = '\0';
-	strlcpy(state->name, name, sizeof(state->name));
+	else
+		fill_slot(name, 0);
 	LWLockRelease(state->lock);
+	if (running[0])
+		report_running(running);
 }
 
 static void
@@ -529,33 +537,18 @@ sgb_backup_target_claim(const char *name)
 {
 	char		running[NAME_LEN] = "";
 
-	if (state == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("sgbackup is not in shared_preload_libraries"),
-				 errhint("Add sgbackup to shared_preload_libraries and restart the server.")));
+	sgb_require_preloaded(state);
 	LWLockAcquire(state->lock, LW_EXCLUSIVE);
 	if (state->running && strcmp(state->name, name) == 0 && state->target_pid == 0 &&
 		!state->claimed_by_target)
 		state->target_pid = MyProcPid;	/* sgbackup_start's backup */
 	else if (!state->running)
-	{
-		state->running = true;
-		state->worker_pid = 0;
-		state->target_pid = MyProcPid;
-		state->claimed_by_target = true;
-		state->note[0] = '\0';
-		strlcpy(state->name, name, sizeof(state->name));
-	}
+		fill_slot(name, MyProcPid);
 	else
 		strlcpy(running, state->name, sizeof(running));
 	LWLockRelease(state->lock);
 	if (running[0])
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_IN_USE),
-				 errmsg("a backup is already running: \"%s\"", running),
-				 errdetail("sgbackup takes one base backup at a time."),
-				 errhint("Wait for it to finish; sgbackup.backups shows its progress.")));
+		report_running(running);
 	strlcpy(target_name, name, sizeof(target_name));
 }
 

@@ -275,6 +275,16 @@ errcode_for(const sg_error *err)
 	}
 }
 
+void
+sgb_require_preloaded(const void *shared_state)
+{
+	if (shared_state == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("sgbackup is not in shared_preload_libraries"),
+				 errhint("Add sgbackup to shared_preload_libraries and restart the server.")));
+}
+
 /* cancel_fn of sgb_backend_limits: only reads the flags signal handlers set */
 static bool
 interrupted(void *arg)

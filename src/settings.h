@@ -40,6 +40,9 @@ extern s3_limits sgb_backend_limits(void);
  */
 extern void sgb_report(int elevel, const sg_error *err);
 
+/* ERROR unless the library was preloaded (shared memory set up) */
+extern void sgb_require_preloaded(const void *shared_state);
+
 /* most parts of one multipart upload (sgbackup.max_upload_parts) */
 extern int	sgb_max_upload_parts;
 
