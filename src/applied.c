@@ -233,10 +233,11 @@ check_row(const char *what, const char *spec, sg_doc_kind kind, const char *name
 		ok = ndocs == 1 && docs[0].kind == kind &&
 			(name == NULL || (docs[0].storage.name && strcmp(docs[0].storage.name, name) == 0));
 		sg_documents_free(docs, ndocs);
-		if (!ok)
-			sg_error_set(&err, SG_ERR_CONFIG, "it must hold exactly one %s%s%s",
-						 kind == SG_DOC_CLUSTER ? "SGCluster" : "SGObjectStorage named ",
-						 name ? "\"" : "", name ? name : "");
+		if (!ok && kind == SG_DOC_CLUSTER)
+			sg_error_set(&err, SG_ERR_CONFIG, "it must hold exactly one SGCluster");
+		else if (!ok)
+			sg_error_set(&err, SG_ERR_CONFIG, "it must hold exactly one SGObjectStorage named \"%s\"",
+						 name);
 	}
 	if (!ok)
 		ereport(ERROR,

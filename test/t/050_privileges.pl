@@ -18,16 +18,8 @@ use Test::More;
 my $s3 = s3_env();
 my $prefix = unique_prefix('privileges');
 my $tmp = PostgreSQL::Test::Utils::tempdir;
-my $secrets = "$tmp/secrets";
-write_secrets($secrets, 'creds',
-	accessKeyId => $s3->{access_key},
-	secretAccessKey => $s3->{secret_key});
-my $yaml = storage_yaml(
-	name => 'backups',
-	bucket => "$s3->{bucket}/$prefix",
-	endpoint => $s3->{http},
-	region => $s3->{region},
-	secret => 'creds');
+my $st = gateway_storage($s3, 'backups', $prefix, $tmp);
+my $yaml = $st->{yaml};
 my $other = storage_yaml(
 	name => 'elsewhere',
 	bucket => "$s3->{bucket}/$prefix-elsewhere",
@@ -46,23 +38,12 @@ spec:
       path: stolen
 EOT
 
-my $node = PostgreSQL::Test::Cluster->new('privileges');
-$node->init(allows_streaming => 1);
-$node->append_conf('postgresql.conf', qq{
-shared_preload_libraries = 'sgbackup'
-archive_mode = on
-archive_library = 'sgbackup'
-sgbackup.secrets_directory = '$secrets'
-sgbackup.object_storage = 'backups'
-});
-$node->start;
+my $node = archiving_node('privileges', $st);
 $node->safe_psql('postgres', q{
-CREATE EXTENSION sgbackup;
 CREATE ROLE op LOGIN IN ROLE sgbackup_operator;
 CREATE ROLE mon LOGIN IN ROLE pg_monitor;
 CREATE ROLE plain LOGIN;
 });
-$node->safe_psql('postgres', "SELECT sgbackup_apply(\$y\$$yaml\$y\$)");
 $node->safe_psql('postgres', "SELECT sgbackup_apply(\$y\$$other\$y\$)");
 
 # --- nothing is PUBLIC's --------------------------------------------------------

@@ -190,7 +190,7 @@ my %cli_env = (SGBACKUP_SECRETS_DIRECTORY => $secrets);
 
 # A server archiving to storage "name" under bucket path "path" with user u's
 # keys (its SGObjectStorage also in $tmp/<name>.yaml, for the program)
-sub archiving_node
+sub node_with_user
 {
 	my ($name, $path, $u, $conf) = @_;
 	write_secrets($secrets, "$name-creds",
@@ -221,7 +221,7 @@ $conf
 	return $n;
 }
 
-my $node = archiving_node('guide', "$bucket/$prefix", $guide, 'sgbackup.retention = 1');
+my $node = node_with_user('guide', "$bucket/$prefix", $guide, 'sgbackup.retention = 1');
 
 sub switch_wal
 {
@@ -336,7 +336,7 @@ like(substr(slurp($node->logfile), $log_offset),
 like($out, qr/\Q$dead_id\E/, 'the unfinished upload is left to the bucket lifecycle rule');
 
 # --- without s3:PutObject: the archiver says what is missing ----------------------
-my $other = archiving_node('noput', "$bucket/$prefix/noput", $noput, '');
+my $other = node_with_user('noput', "$bucket/$prefix/noput", $noput, '');
 $log_offset = -s $other->logfile;
 $other->safe_psql('postgres', 'SELECT pg_switch_wal()');
 ok(wait_for_query($other, 'SELECT last_failure IS NOT NULL FROM sgbackup.archiver', 't', 60),

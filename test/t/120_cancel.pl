@@ -120,6 +120,26 @@ ok($node->poll_query_until('postgres', "SELECT count(*) = 0 FROM pg_stat_activit
 ok(!-e "/proc/$wpid", '... and its process, with every upload thread, is gone');
 ok(wait_for_uploads('terminated', 0), 'its multipart upload is aborted on exit');
 
+# the backup worker terminated while its walsender hangs on object storage
+kill 'STOP', $proxy_pid;
+my $name = $node->safe_psql('postgres', 'SELECT sgbackup_start()');
+my $worker = '';
+ok($node->poll_query_until('postgres',
+	q{SELECT count(*) > 0 FROM pg_stat_activity WHERE backend_type = 'sgbackup backup'}),
+	'the backup worker runs');
+$worker = $node->safe_psql('postgres', q{SELECT pid FROM pg_stat_activity WHERE backend_type = 'sgbackup backup'});
+ok($node->poll_query_until('postgres', 'SELECT count(*) > 0 FROM pg_stat_progress_basebackup'),
+	'its walsender has started the backup');
+$t0 = time;
+$node->safe_psql('postgres', "SELECT pg_terminate_backend($worker)");
+ok($node->poll_query_until('postgres', "SELECT count(*) = 0 FROM pg_stat_activity WHERE pid = $worker"),
+	sprintf('a terminated backup worker exits while object storage hangs (%.1f s)', time - $t0));
+kill 'CONT', $proxy_pid;
+ok($node->poll_query_until('postgres', 'SELECT count(*) = 0 FROM pg_stat_progress_basebackup'),
+	'... and its walsender stops the backup');
+is($node->safe_psql('postgres', "SELECT status FROM sgbackup.backups WHERE name = '$name'"),
+	'failed', 'it is listed as failed');
+
 $bb = start_slow_backup('shut-down', \$log);
 $t0 = time;
 $node->stop('fast');
