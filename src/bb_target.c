@@ -203,7 +203,6 @@ sink_begin_backup(bbsink *sink)
 							  &s->limits, &err);
 	if (s->client == NULL)
 		raise_error(s, &err);
-	abort_stale_uploads(s);
 	s->info.name = sg_strdup(s->name);
 	s->info.status = BACKUP_RUNNING;
 	s->info.permanent = s->permanent;
@@ -216,7 +215,9 @@ sink_begin_backup(bbsink *sink)
 	s->info.pg_version_num = atoi(GetConfigOption("server_version_num", false, false));
 	s->info.system_identifier = GetSystemIdentifier();
 	s->info.storage_json = sgb_storage_json(&s->options.storage);
+	/* from here on, whatever happens, the backup is listed (failed at worst) */
 	put_json(s, "started.json");
+	abort_stale_uploads(s);
 }
 
 static void

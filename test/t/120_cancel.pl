@@ -93,6 +93,19 @@ sub start_slow_backup
 	return $h;
 }
 
+# wait until process pid has exited (every thread of it with it)
+sub wait_for_exit
+{
+	my ($pid) = @_;
+	my $until = time + 60;
+	while (time < $until)
+	{
+		return 1 unless -e "/proc/$pid";
+		select(undef, undef, undef, 0.05);
+	}
+	return 0;
+}
+
 sub walsender
 {
 	return $node->safe_psql('postgres', 'SELECT pid FROM pg_stat_progress_basebackup');
@@ -117,22 +130,20 @@ $node->safe_psql('postgres', "SELECT pg_terminate_backend($wpid)");
 $bb->finish;
 ok($node->poll_query_until('postgres', "SELECT count(*) = 0 FROM pg_stat_activity WHERE pid = $wpid"),
 	sprintf('a terminated walsender exits (%.1f s)', time - $t0));
-ok(!-e "/proc/$wpid", '... and its process, with every upload thread, is gone');
+ok(wait_for_exit($wpid), '... and its process, with every upload thread, is gone');
 ok(wait_for_uploads('terminated', 0), 'its multipart upload is aborted on exit');
 
 # the backup worker terminated while its walsender hangs on object storage
 kill 'STOP', $proxy_pid;
 my $name = $node->safe_psql('postgres', 'SELECT sgbackup_start()');
-my $worker = '';
-ok($node->poll_query_until('postgres',
-	q{SELECT count(*) > 0 FROM pg_stat_activity WHERE backend_type = 'sgbackup backup'}),
-	'the backup worker runs');
-$worker = $node->safe_psql('postgres', q{SELECT pid FROM pg_stat_activity WHERE backend_type = 'sgbackup backup'});
 ok($node->poll_query_until('postgres', 'SELECT count(*) > 0 FROM pg_stat_progress_basebackup'),
-	'its walsender has started the backup');
+	'the backup worker\'s walsender has started the backup');
+# the worker has no database connection: find it by its process title
+my ($worker) = `pgrep -f 'sgbackup backup $name'` =~ /(\d+)/;
+ok(defined $worker, 'the backup worker runs (pid ' . ($worker // 'none') . ')');
 $t0 = time;
-$node->safe_psql('postgres', "SELECT pg_terminate_backend($worker)");
-ok($node->poll_query_until('postgres', "SELECT count(*) = 0 FROM pg_stat_activity WHERE pid = $worker"),
+kill 'TERM', $worker if $worker;
+ok($worker && wait_for_exit($worker),
 	sprintf('a terminated backup worker exits while object storage hangs (%.1f s)', time - $t0));
 kill 'CONT', $proxy_pid;
 ok($node->poll_query_until('postgres', 'SELECT count(*) = 0 FROM pg_stat_progress_basebackup'),
