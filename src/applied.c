@@ -303,6 +303,14 @@ stage_all(void)
 	/* the latest snapshot: the locked tables as this transaction commits them */
 	PushActiveSnapshot(GetLatestSnapshot());
 	SPI_connect();
+	/* the extension was dropped in this transaction: leave the files alone */
+	if (SPI_execute("SELECT to_regclass('sgbackup.object_storage') IS NULL", true, 1) != SPI_OK_SELECT ||
+		strcmp(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1), "t") == 0)
+	{
+		SPI_finish();
+		PopActiveSnapshot();
+		return;
+	}
 	if (SPI_execute("SELECT name, spec FROM sgbackup.object_storage ORDER BY name",
 					true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read sgbackup.object_storage");
