@@ -26,7 +26,7 @@ chmod 755 "$logs"
 status=0
 
 # C unit tests (signing, credentials, YAML, compression, S3 client, WAL store)
-export SG_SIGV4_DIR=${SG_SIGV4_DIR:-$top/../shared/sigv4}
+export SG_SIGV4_DIR=${SG_SIGV4_DIR:-$top/test/data/sigv4}
 msg "unit tests"
 prove --exec '' $(ls test/unit/test_* | grep -v '\.[cd]$') 2>&1 | tee "$logs/unit.log" || status=1
 

@@ -3,7 +3,8 @@
  * Amazon S3 worked examples (shared/sigv4, see its README.md).
  *
  * Usage: test/unit/test_sigv4 [SIGV4_DIR]; the directory also comes from
- * SG_SIGV4_DIR, else ../shared/sigv4 (run from the repository root).
+ * SG_SIGV4_DIR, else test/data/sigv4 (run from the repository root; a copy
+ * of AWS's SigV4 test suite and the S3 documentation's examples).
  */
 #include <ctype.h>
 #include <dirent.h>
@@ -636,7 +637,7 @@ main(int argc, char **argv)
 	int			cases;
 
 	if (dir == NULL || dir[0] == '\0')
-		dir = "../shared/sigv4";
+		dir = "test/data/sigv4";
 	printf("# sigv4 vectors from %s\n", dir);
 
 	run_helper_tests();
