@@ -23,6 +23,7 @@
 #include "utils/snapmgr.h"
 
 #include "applied.h"
+#include "archiver_state.h"
 #include "sg_buf.h"
 
 #define STORAGE_DIR SGB_APPLIED_DIR "/object_storage"
@@ -379,6 +380,7 @@ install_staged(void)
 					(errcode_for_file_access(),
 					 errmsg("could not remove file \"%s\": %m", (char *) lfirst(lc))));
 	}
+	sgb_archiver_note_config_change();
 	PgArchWakeup();
 }
 
@@ -558,13 +560,27 @@ stamp_moved(const char *relpath, dir_stamp *last)
 	return true;
 }
 
+/*
+ * Did applied configuration change since the last call?  The count of
+ * commits in shared memory is exact; without sgbackup preloaded only the
+ * directories' stamps tell.  All are checked, so that all stay current.
+ */
 bool
 sgb_applied_changed(void)
 {
+	static bool counted = false;
+	static uint64_t last_count;
 	static dir_stamp top;
 	static dir_stamp storage;
-	bool		moved = stamp_moved(SGB_APPLIED_DIR, &top);
+	uint64_t	count;
+	bool		moved = false;
 
-	/* both are checked, so that both stamps stay current */
+	if (sgb_archiver_config_changes(&count))
+	{
+		moved = !counted || count != last_count;
+		counted = true;
+		last_count = count;
+	}
+	moved = stamp_moved(SGB_APPLIED_DIR, &top) || moved;
 	return stamp_moved(STORAGE_DIR, &storage) || moved;
 }

@@ -10,6 +10,7 @@
 #include "fmgr.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "port/atomics.h"
 #include "storage/ipc.h"
 #include "storage/lwlock.h"
 #include "storage/shmem.h"
@@ -33,6 +34,8 @@ typedef struct ArchiverState
 	int64		bytes_pushed;	/* original bytes of files_pushed */
 	int64		bytes_stored;	/* compressed bytes uploaded */
 	int64		failures;
+	/* commits of applied configuration, counted after their files moved */
+	pg_atomic_uint64 config_changes;
 } ArchiverState;
 
 static ArchiverState *state = NULL;
@@ -59,6 +62,7 @@ shmem_startup(void)
 	if (!found)
 	{
 		memset(state, 0, sizeof(*state));
+		pg_atomic_init_u64(&state->config_changes, 0);
 		state->lock = &(GetNamedLWLockTranche("sgbackup_archiver"))->lock;
 	}
 	LWLockRelease(AddinShmemInitLock);
@@ -102,6 +106,31 @@ sgb_archiver_report_failure(const char *file, const char *message)
 	state->last_failed_time = GetCurrentTimestamp();
 	state->failures++;
 	LWLockRelease(state->lock);
+}
+
+/*
+ * A committed configuration change, counted after its files are in place.
+ * The directory's mtime alone cannot say this: a poll between the staging
+ * of a file and its rename, in the same clock tick, sees no later change.
+ */
+void
+sgb_archiver_note_config_change(void)
+{
+	if (state == NULL)
+		return;
+	pg_write_barrier();
+	pg_atomic_fetch_add_u64(&state->config_changes, 1);
+}
+
+/* the count of changes; read before the files, so a later one is seen */
+bool
+sgb_archiver_config_changes(uint64_t *count)
+{
+	if (state == NULL)
+		return false;
+	*count = pg_atomic_read_u64(&state->config_changes);
+	pg_read_barrier();
+	return true;
 }
 
 /* number of WAL files waiting to be archived (.ready status files) */

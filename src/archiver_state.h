@@ -17,4 +17,8 @@ extern void sgb_archiver_report_success(const char *file, int64_t original_bytes
 										int64_t stored_bytes, bool already_stored);
 extern void sgb_archiver_report_failure(const char *file, const char *message);
 
+/* counted by a commit that applied configuration; read by the archive module */
+extern void sgb_archiver_note_config_change(void);
+extern bool sgb_archiver_config_changes(uint64_t *count);
+
 #endif							/* SGBACKUP_ARCHIVER_STATE_H */

@@ -441,13 +441,15 @@ wait_100ms(void)
 /*
  * Wait for job; lock held.  POOL_GO_ON when it is done, POOL_SHUTDOWN when
  * shutdown cut the wait short, POOL_RECONFIGURE when check asked for it.
+ * check runs once more after the job is done: a change committed while the
+ * job finished is seen before its result is taken.
  */
 static pool_check
 wait_for(upload_job *job, pool_check (*check) (void))
 {
 	int			waited_after_shutdown = 0;
 
-	while (job->state != JOB_DONE)
+	for (;;)
 	{
 		pool_check	said;
 
@@ -456,6 +458,8 @@ wait_for(upload_job *job, pool_check (*check) (void))
 		pthread_mutex_lock(&pool.lock);
 		if (said == POOL_RECONFIGURE)
 			return said;
+		if (job->state == JOB_DONE)
+			return POOL_GO_ON;
 		if (said == POOL_SHUTDOWN)
 		{
 			waited_after_shutdown += 100;
@@ -467,7 +471,6 @@ wait_for(upload_job *job, pool_check (*check) (void))
 		}
 		wait_100ms();
 	}
-	return POOL_GO_ON;
 }
 
 /* free a queued job that is furthest ahead, else a finished one; lock held */
