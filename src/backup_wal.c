@@ -19,9 +19,9 @@
 #include "utils/guc.h"
 #include "utils/timestamp.h"
 
-#include "backup.h"
+#include "backup_worker.h"
 #include "backup_wal.h"
-#include "settings.h"
+#include "config_guc.h"
 
 /* the segments one backup needs, and which of them were listed */
 typedef struct wal_range

@@ -6,7 +6,7 @@
  * exists, then starts the scheduler connected to it, and starts it again
  * if it ends.  The scheduler waits (saying so once) while the extension is
  * not installed there, then rewrites the applied configuration's files
- * from its tables (applied.h), and loops in the shape of pg_cron's
+ * from its tables (config_store.h), and loops in the shape of pg_cron's
  * launcher: re-read the schedule (so a change takes effect without a
  * restart), sleep until the next minute the schedule names (UTC), take the
  * backup and wait for it (so runs never overlap), apply retention.  No
@@ -35,12 +35,12 @@
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
 
-#include "applied.h"
-#include "backup.h"
+#include "config_store.h"
+#include "backup_worker.h"
 #include "cron.h"
-#include "retention.h"
+#include "backup_retention.h"
 #include "scheduler.h"
-#include "settings.h"
+#include "config_guc.h"
 
 #define IDLE_MS 10000			/* between checks of a missing database or extension */
 

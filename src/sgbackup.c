@@ -3,7 +3,7 @@
  *
  * The same library serves shared_preload_libraries (settings, shared
  * memory for the views, the base backup target, the scheduler) and
- * archive_library (archive.c).
+ * archive_library (archive_module.c).
  */
 #include "postgres.h"
 
@@ -12,12 +12,12 @@
 #include "fmgr.h"
 #include "miscadmin.h"
 
-#include "applied.h"
-#include "archiver_state.h"
-#include "backup.h"
-#include "bb_target.h"
+#include "config_store.h"
+#include "archive_status.h"
+#include "backup_worker.h"
+#include "backup_target.h"
 #include "scheduler.h"
-#include "settings.h"
+#include "config_guc.h"
 #include "sg_buf.h"
 
 PG_MODULE_MAGIC;

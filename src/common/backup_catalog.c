@@ -2,7 +2,7 @@
  * backup_catalog.c - base backups as objects under backups/<name>/ (see
  * backup_catalog.h): their JSON metadata (json-c), the listing that tells
  * completed, failed and running backups apart, and deleting a backup.
- * The retention plan over this catalog is in retention.c.
+ * The retention plan over this catalog is in backup_retention.c.
  *
  * Order of backups, oldest first: a completed backup by when it finished,
  * any other by when it started; a backup whose time is not known sorts

@@ -9,10 +9,10 @@
  *   failed.json       written when the backup is known to have failed
  *   metadata.json     written last: a backup without it is not complete
  * metadata.json holds what StackGres records in SGBackup.status.
- * retention.h plans and carries out retention over this catalog.
+ * backup_retention.h plans and carries out retention over this catalog.
  */
-#ifndef BACKUP_CATALOG_H
-#define BACKUP_CATALOG_H
+#ifndef SG_BACKUP_CATALOG_H
+#define SG_BACKUP_CATALOG_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -84,8 +84,8 @@ extern int	backup_order_cmp(const backup_info *a, const backup_info *b);
 /* delete one backup's objects (metadata.json first) */
 extern bool backup_catalog_delete(s3_client *c, const char *name, sg_error *err);
 
-/* text helpers shared with retention.c: 1 to 8 hex digits; "%X/%X" */
+/* text helpers shared with backup_retention.c: 1 to 8 hex digits; "%X/%X" */
 extern bool sg_parse_hex32(const char *s, size_t len, uint32_t *out);
 extern bool sg_parse_lsn(const char *s, size_t len, uint64_t *out);
 
-#endif							/* BACKUP_CATALOG_H */
+#endif							/* SG_BACKUP_CATALOG_H */

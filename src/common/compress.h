@@ -3,15 +3,15 @@
  * lz4 frames, or none.  Frames are the standard formats, so the zstd and
  * lz4 command-line tools can read what sgbackup stores.
  */
-#ifndef COMPRESS_H
-#define COMPRESS_H
+#ifndef SG_COMPRESS_H
+#define SG_COMPRESS_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "sg_buf.h"
-#include "sg_config.h"
+#include "config_storage.h"
 #include "sg_error.h"
 
 typedef struct sg_compressor sg_compressor;
@@ -63,4 +63,4 @@ extern void sg_decompressor_free(sg_decompressor *d);
 /* object name suffix: ".zst", ".lz4" or "" */
 extern const char *sg_compression_suffix(sg_compression c);
 
-#endif							/* COMPRESS_H */
+#endif							/* SG_COMPRESS_H */

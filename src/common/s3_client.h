@@ -24,15 +24,15 @@
  * s3:ListBucketMultipartUploads; abort s3:AbortMultipartUpload; finding
  * the region (AWS without a region) s3:GetBucketLocation.
  */
-#ifndef S3_CLIENT_H
-#define S3_CLIENT_H
+#ifndef SG_S3_CLIENT_H
+#define SG_S3_CLIENT_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "sg_buf.h"
-#include "sg_config.h"
+#include "config_storage.h"
 #include "sg_error.h"
 
 typedef struct s3_client s3_client;
@@ -211,4 +211,4 @@ extern const char *s3_client_region(const s3_client *c);
 /* for tests: max-keys of each ListObjectsV2 page (0: the server's 1000) */
 extern void s3_client_set_list_page_size(s3_client *c, int max_keys);
 
-#endif							/* S3_CLIENT_H */
+#endif							/* SG_S3_CLIENT_H */

@@ -8,12 +8,12 @@
  * AWS_PROFILE or "default").  IAM roles come later.  Error messages name
  * where sgbackup looked, never a secret value.
  */
-#ifndef S3_CRED_H
-#define S3_CRED_H
+#ifndef SG_S3_CRED_H
+#define SG_S3_CRED_H
 
 #include <stdbool.h>
 
-#include "sg_config.h"
+#include "config_storage.h"
 #include "sg_error.h"
 
 typedef struct s3_credentials
@@ -39,4 +39,4 @@ extern bool s3_read_selector(const char *secrets_directory,
 							 const char *field_path,
 							 char **out, sg_error *err);
 
-#endif							/* S3_CRED_H */
+#endif							/* SG_S3_CRED_H */

@@ -5,8 +5,8 @@
  * Internal to the S3 client: it also holds the definition of struct
  * s3_client, shared by s3_client.c, s3_multipart.c and s3_request.c.
  */
-#ifndef S3_REQUEST_H
-#define S3_REQUEST_H
+#ifndef SG_S3_REQUEST_H
+#define SG_S3_REQUEST_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -139,4 +139,4 @@ extern char *s3_describe(const s3_client *c, const char *verb, const char *key,
 extern char *s3_describe_full(const s3_client *c, const char *verb,
 							  const char *full_key, const char *preposition);
 
-#endif							/* S3_REQUEST_H */
+#endif							/* SG_S3_REQUEST_H */

@@ -5,8 +5,8 @@
  * signature and Authorization value.  Tested against AWS's SigV4 test
  * suite and the S3 worked examples in shared/sigv4.
  */
-#ifndef S3_SIGN_H
-#define S3_SIGN_H
+#ifndef SG_S3_SIGN_H
+#define SG_S3_SIGN_H
 
 #include <stdbool.h>
 
@@ -69,4 +69,4 @@ extern void s3_md5_base64(const void *data, size_t len, char b64_out[25]);
 /* "20150830T123600Z" for now (UTC) */
 extern void s3_amz_date_now(char out[17]);
 
-#endif							/* S3_SIGN_H */
+#endif							/* SG_S3_SIGN_H */

@@ -17,15 +17,15 @@
  * flight, fewer when parts are large, so that parts in flight stay within
  * S3_WRITER_MEMORY (at least one is always in flight).
  */
-#ifndef S3_WRITER_H
-#define S3_WRITER_H
+#ifndef SG_S3_WRITER_H
+#define SG_S3_WRITER_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "s3_client.h"
-#include "sg_config.h"
+#include "config_storage.h"
 #include "sg_error.h"
 
 typedef struct s3_writer s3_writer;
@@ -85,4 +85,4 @@ extern const char *s3_writer_sha256(const s3_writer *w);
 extern bool s3_abort_stale_uploads(s3_client *c, const char *key_prefix,
 								   int *aborted, sg_error *err);
 
-#endif							/* S3_WRITER_H */
+#endif							/* SG_S3_WRITER_H */

@@ -6,8 +6,8 @@
  *
  * Internal to the S3 client (s3_client.c, s3_multipart.c).
  */
-#ifndef S3_XML_H
-#define S3_XML_H
+#ifndef SG_S3_XML_H
+#define SG_S3_XML_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -92,4 +92,4 @@ extern void s3_xml_uploads_free(s3_xml_uploads *list);
 /* LocationConstraint of GetBucketLocation (malloc'ed, "" for us-east-1) */
 extern char *s3_xml_location(const char *body, size_t len);
 
-#endif							/* S3_XML_H */
+#endif							/* SG_S3_XML_H */

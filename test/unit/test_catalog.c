@@ -1,5 +1,5 @@
 /*
- * test_catalog.c - tests for backup_catalog.c and retention.c that need no
+ * test_catalog.c - tests for backup_catalog.c and backup_retention.c that need no
  * S3 server: the metadata JSON round trip and its refusal of damaged
  * input, and retention plans over made-up catalogs (keep count, permanent
  * backups and their WAL, failed and running backups, the order by finish
@@ -13,7 +13,7 @@
 #include <sys/resource.h>
 #include <time.h>
 
-#include "retention.h"
+#include "backup_retention.h"
 #include "unit.h"
 
 #define SEC		INT64_C(1000000)

@@ -14,10 +14,10 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#include "retention.h"
+#include "backup_retention.h"
 #include "s3_client.h"
 #include "unit.h"
-#include "walstore.h"
+#include "wal_store.h"
 
 #define SEC			INT64_C(1000000)
 #define MAX_KEYS	4096

@@ -1,11 +1,11 @@
 /*
- * test_config.c - unit tests for sg_config.c: StackGres documents as the
+ * test_config.c - unit tests for config_storage.c: StackGres documents as the
  * StackGres docs write them (test/data/stackgres-*.yaml), every kind of bad
  * document, bucket splitting, checks, summaries and the YAML round trip;
  * every character U+0001..U+00FF, U+2028, U+2029 and every byte that is not
  * UTF-8 in every string field; bucket paths and prefix lengths (with
  * sg_options_load, which joins them); cronSchedule; and the limits of
- * sg_yaml_guard.c with how long each refusal takes.
+ * config_yaml_guard.c with how long each refusal takes.
  * Run from the top of the repository (it reads test/data).
  */
 #include <stddef.h>
@@ -15,9 +15,9 @@
 #include <time.h>
 
 #include "sg_buf.h"
-#include "sg_config.h"
-#include "sg_settings.h"
-#include "sg_yaml_guard.h"
+#include "config_storage.h"
+#include "config_settings.h"
+#include "config_yaml_guard.h"
 #include "unit.h"
 
 /* parse a file of test/data; NULL docs and a printed error on failure */

@@ -1,5 +1,5 @@
 /*
- * test_walstore.c - tests for walstore.c.  WAL name checks run anywhere;
+ * test_walstore.c - tests for wal_store.c.  WAL name checks run anywhere;
  * the rest runs against a real S3 server (the Ceph RADOS Gateway started by
  * scripts/rgw.sh, whose env.sh exports SG_TEST_S3_*): push and fetch of a
  * 16 MB segment with each compression, identical re-push, conflicting
@@ -27,7 +27,7 @@
 #include "s3_client.h"
 #include "unit.h"
 #include "unit_bomb.h"
-#include "walstore.h"
+#include "wal_store.h"
 
 #define SEG_SIZE (16 * 1024 * 1024)
 #define BOMB_MAX_RSS_KB (32 * 1024) /* peak memory allowed while refusing one */

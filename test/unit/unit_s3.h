@@ -18,7 +18,7 @@
 
 #include "s3_client.h"
 #include "sg_buf.h"
-#include "sg_config.h"
+#include "config_storage.h"
 
 static const char *http_endpoint;
 static const char *bucket;

@@ -1,11 +1,11 @@
 /*
- * bb_sink.h - declarations of PostgreSQL's base backup sink and target
+ * backup_sink.h - declarations of PostgreSQL's base backup sink and target
  * API (src/include/backup/basebackup_sink.h and basebackup_target.h),
  * which PostgreSQL 15 to 17 do not install.  The layouts below are those
  * of 15, 16 and 17; check them again for each new major version.
  */
-#ifndef SGBACKUP_BB_SINK_H
-#define SGBACKUP_BB_SINK_H
+#ifndef SGBACKUP_BACKUP_SINK_H
+#define SGBACKUP_BACKUP_SINK_H
 
 #include "access/xlogdefs.h"
 #include "nodes/pg_list.h"
@@ -65,4 +65,4 @@ extern void BaseBackupAddTarget(char *name,
 								void *(*check_detail) (char *, char *),
 								bbsink *(*get_sink) (bbsink *, void *));
 
-#endif							/* SGBACKUP_BB_SINK_H */
+#endif							/* SGBACKUP_BACKUP_SINK_H */

@@ -1,6 +1,6 @@
 /*
- * backup_json.c - the pg_controldata fields and the object storage of a
- * backup's metadata, as JSON (json-c); see backup_json.h.
+ * backup_control.c - the pg_controldata fields and the object storage of a
+ * backup's metadata, as JSON (json-c); see backup_control.h.
  */
 #include "postgres.h"
 
@@ -11,7 +11,7 @@
 #include "common/controldata_utils.h"
 #include "miscadmin.h"
 
-#include "backup_json.h"
+#include "backup_control.h"
 #include "sg_buf.h"
 
 static char *

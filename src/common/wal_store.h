@@ -1,5 +1,5 @@
 /*
- * walstore.h - storing and fetching WAL files (segments, .history,
+ * wal_store.h - storing and fetching WAL files (segments, .history,
  * .backup, .partial) as objects under <prefix>/wal/.  The archive module's
  * upload threads and `sgbackup wal-push` / `wal-fetch` share this code.
  *
@@ -11,14 +11,14 @@
  * and Content-MD5 on upload, so S3 checks the stored bytes and any client
  * can check the content.
  */
-#ifndef WALSTORE_H
-#define WALSTORE_H
+#ifndef SG_WAL_STORE_H
+#define SG_WAL_STORE_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "s3_client.h"
-#include "sg_config.h"
+#include "config_storage.h"
 #include "sg_error.h"
 
 typedef enum wal_push_outcome
@@ -68,4 +68,4 @@ extern int	wal_fetch_mem(s3_client *c, const char *name, size_t max_bytes,
 /* true when name looks like a WAL file the archiver hands out */
 extern bool wal_name_valid(const char *name);
 
-#endif							/* WALSTORE_H */
+#endif							/* SG_WAL_STORE_H */

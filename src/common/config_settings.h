@@ -1,5 +1,5 @@
 /*
- * sg_settings.h - turning sgbackup's settings into the configuration in
+ * config_settings.h - turning sgbackup's settings into the configuration in
  * force.  The server reads them from its GUCs, the program from SGBACKUP_*
  * environment variables and a --config file; both go through here, so the
  * same names mean the same thing everywhere.
@@ -11,12 +11,12 @@
  * compression, concurrency, schedule and retention where the settings are
  * left at their defaults.
  */
-#ifndef SG_SETTINGS_H
-#define SG_SETTINGS_H
+#ifndef SG_CONFIG_SETTINGS_H
+#define SG_CONFIG_SETTINGS_H
 
 #include <stdbool.h>
 
-#include "sg_config.h"
+#include "config_storage.h"
 #include "sg_error.h"
 
 #define SG_DEFAULT_UPLOAD_CONCURRENCY 4
@@ -58,4 +58,4 @@ extern bool sg_options_load(sg_options *o, sg_lookup_fn lookup, void *lookup_arg
 /* "true"/"on"/"yes"/"1" and their opposites; false if neither */
 extern bool sg_parse_bool(const char *value, bool *out);
 
-#endif							/* SG_SETTINGS_H */
+#endif							/* SG_CONFIG_SETTINGS_H */

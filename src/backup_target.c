@@ -1,8 +1,8 @@
 /*
- * bb_target.c - the "sgbackup" base backup target (see bb_target.h).
+ * backup_target.c - the "sgbackup" base backup target (see backup_target.h).
  *
  * Runs in the walsender that executes BASE_BACKUP.  The target claims the
- * one-backup-at-a-time slot itself (backup.h), whoever started the backup.
+ * one-backup-at-a-time slot itself (backup_worker.h), whoever started the backup.
  * Each archive the server produces (base.tar.zst, <oid>.tar.zst) streams
  * into an s3_writer, whose threads upload parts while the server reads the
  * next files; parts are sized from the server's estimate of the backup's
@@ -29,15 +29,15 @@
 #include "utils/guc.h"
 #include "utils/memutils.h"
 
-#include "backup.h"
+#include "backup_worker.h"
 #include "backup_catalog.h"
-#include "backup_json.h"
+#include "backup_control.h"
 #include "backup_wal.h"
-#include "bb_sink.h"
-#include "bb_target.h"
+#include "backup_sink.h"
+#include "backup_target.h"
 #include "privileges.h"
 #include "s3_writer.h"
-#include "settings.h"
+#include "config_guc.h"
 
 typedef struct backup_sink
 {

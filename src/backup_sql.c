@@ -1,5 +1,5 @@
 /*
- * catalog_sql.c - SQL over the backups in the bucket: the sgbackup.backups
+ * backup_sql.c - SQL over the backups in the bucket: the sgbackup.backups
  * view, sgbackup_apply_retention() and sgbackup_delete().  The bucket is
  * the source of truth: a new server pointed at it lists its backups.
  */
@@ -12,12 +12,12 @@
 #include "utils/pg_lsn.h"
 #include "utils/timestamp.h"
 
-#include "backup.h"
+#include "backup_worker.h"
 #include "backup_catalog.h"
-#include "backup_json.h"
+#include "backup_control.h"
 #include "privileges.h"
-#include "retention.h"
-#include "settings.h"
+#include "backup_retention.h"
+#include "config_guc.h"
 
 PG_FUNCTION_INFO_V1(sgbackup_backups);
 PG_FUNCTION_INFO_V1(sgbackup_apply_retention);

@@ -1,12 +1,12 @@
 /*
- * retention.h - retention over the backup catalog (backup_catalog.h): the
+ * backup_retention.h - retention over the backup catalog (backup_catalog.h): the
  * plan of what to delete, made without I/O of its own so that unit tests
  * can check it, and carrying it out.  sg_retention_run lists the backups
  * and the WAL, makes the plan and executes it; it is shared by
  * sgbackup_apply_retention(), the scheduler and `sgbackup retention`.
  */
-#ifndef SG_RETENTION_H
-#define SG_RETENTION_H
+#ifndef SG_BACKUP_RETENTION_H
+#define SG_BACKUP_RETENTION_H
 
 #include "backup_catalog.h"
 #include "sg_buf.h"
@@ -34,7 +34,7 @@ typedef int (*history_read_fn) (void *arg, const char *name, sg_buf *out,
  * order of backup_order_cmp; plan deleting older completed managed
  * backups, failed backups older than the newest completed one, and the WAL
  * that no kept, permanent or running backup needs, timeline by timeline
- * (retention.c says which; the history files of the listing are read with
+ * (backup_retention.c says which; the history files of the listing are read with
  * read_history, one at a time).  .history files are never deleted.
  * wal_names are object names under wal/ (without the "wal/").  False when
  * read_history fails; the plan is then empty.
@@ -62,4 +62,4 @@ extern bool sg_retention_run(s3_client *c, int keep,
 							 backup_running_fn is_running, void *arg,
 							 retention_plan *plan, sg_error *err);
 
-#endif							/* SG_RETENTION_H */
+#endif							/* SG_BACKUP_RETENTION_H */

@@ -1,10 +1,10 @@
 /*
- * backup.c - base backups in a dynamic background worker (see backup.h).
+ * backup_worker.c - base backups in a dynamic background worker (see backup_worker.h).
  *
  * The worker connects to its own server over a replication connection
  * (local socket, as the bootstrap superuser) and runs BASE_BACKUP with
  * TARGET 'sgbackup': the server's own base backup streams into the target
- * of bb_target.c in that walsender.  Shared memory holds the one backup
+ * of backup_target.c in that walsender.  Shared memory holds the one backup
  * that may run at a time and how the last one ended.
  */
 #include "postgres.h"
@@ -28,10 +28,10 @@
 #include "utils/builtins.h"
 #include "utils/guc.h"
 
-#include "backup.h"
-#include "backup_json.h"
+#include "backup_worker.h"
+#include "backup_control.h"
 #include "privileges.h"
-#include "settings.h"
+#include "config_guc.h"
 
 #define NAME_LEN 40
 

@@ -1,5 +1,5 @@
 /*
- * sg_config.c - the object storage configuration (see sg_config.h):
+ * config_storage.c - the object storage configuration (see config_storage.h):
  * StackGres SGObjectStorage and SGCluster documents read with libyaml's
  * document loader (after sg_yaml_guard has checked the text's size,
  * characters and nesting), the checks on a storage spec, a one-line
@@ -16,7 +16,7 @@
  * Every string value is either refused, naming its field and line, or
  * written back by the emitter so that it reads back byte for byte.  Names
  * are Kubernetes object names, a bucket's path and backups[].path are safe
- * object key prefixes (sg_storage_set_bucket in sg_config.h), a region and
+ * object key prefixes (sg_storage_set_bucket in config_storage.h), a region and
  * an endpoint's host are plain ASCII, and cronSchedule is a schedule
  * sg_cron_parse accepts.
  */
@@ -29,8 +29,8 @@
 
 #include "cron.h"
 #include "sg_buf.h"
-#include "sg_config.h"
-#include "sg_yaml_guard.h"
+#include "config_storage.h"
+#include "config_yaml_guard.h"
 
 #define PATH_LEN 256			/* longest field path we build */
 #define SHOWN_LEN 80			/* most characters of a value quoted in a message */
@@ -370,7 +370,7 @@ bucket_name_ok(const char *name, size_t n, char *why, size_t len)
 
 /*
  * One character of an object key path: its length, or 0 with why filled.
- * The rules are those of sg_storage_set_bucket (sg_config.h).
+ * The rules are those of sg_storage_set_bucket (config_storage.h).
  */
 static int
 key_char_ok(const char *c, size_t left, const char *subject, char *why, size_t len)

@@ -1,6 +1,6 @@
 /*
- * sg_yaml_guard.c - checks on a YAML text before libyaml's loader builds
- * documents from it (see sg_yaml_guard.h).
+ * config_yaml_guard.c - checks on a YAML text before libyaml's loader builds
+ * documents from it (see config_yaml_guard.h).
  *
  * Why a first pass: libyaml's scanner does work proportional to the
  * nesting depth for every token, so a deeply nested text costs the square
@@ -22,7 +22,7 @@
 #include <yaml.h>
 
 #include "sg_buf.h"
-#include "sg_yaml_guard.h"
+#include "config_yaml_guard.h"
 
 #define KEY_LEN 64				/* longest key kept for a field path */
 #define PATH_LEN 256

@@ -1,5 +1,5 @@
 /*
- * sg_config.h - the object storage configuration both the server and the
+ * config_storage.h - the object storage configuration both the server and the
  * sgbackup program work from, and the parsers that fill it: StackGres
  * SGObjectStorage / SGCluster YAML documents (libyaml) and SGBACKUP_*
  * environment variables.
@@ -7,8 +7,8 @@
  * Secrets are never stored here: only secret key selectors {name, key},
  * which name the file <secrets_directory>/<name>/<key> holding the value.
  */
-#ifndef SG_CONFIG_H
-#define SG_CONFIG_H
+#ifndef SG_CONFIG_STORAGE_H
+#define SG_CONFIG_STORAGE_H
 
 #include <stdbool.h>
 
@@ -131,7 +131,7 @@ extern const char *sg_compression_name(sg_compression c);
  * Each must be kind SGObjectStorage or SGCluster.  On success *docs is a
  * malloc'ed array of *ndocs documents (free with sg_documents_free).
  * Errors name the field by its path, e.g. "spec.s3.bucket", and the line.
- * The text must keep within the limits of sg_yaml_guard.h (1.5 MiB, 32
+ * The text must keep within the limits of config_yaml_guard.h (1.5 MiB, 32
  * levels of nesting, 32 anchors and aliases, 10000 nodes per document).
  */
 extern bool sg_parse_documents(const char *yaml, size_t len,
@@ -158,4 +158,4 @@ extern char *sg_storage_to_yaml(const sg_storage *s);
  */
 extern char *sg_backup_config_to_yaml(const sg_backup_config *c);
 
-#endif							/* SG_CONFIG_H */
+#endif							/* SG_CONFIG_STORAGE_H */

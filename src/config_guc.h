@@ -1,14 +1,14 @@
 /*
- * settings.h - the sgbackup.* settings (GUCs) of the server, and the
+ * config_guc.h - the sgbackup.* settings (GUCs) of the server, and the
  * configuration in force built from them and from documents applied with
  * sgbackup_apply().
  */
-#ifndef SGBACKUP_SETTINGS_H
-#define SGBACKUP_SETTINGS_H
+#ifndef SGBACKUP_CONFIG_GUC_H
+#define SGBACKUP_CONFIG_GUC_H
 
 #include "s3_client.h"
 #include "sg_error.h"
-#include "sg_settings.h"
+#include "config_settings.h"
 
 extern char *sgb_database;
 
@@ -46,4 +46,4 @@ extern void sgb_require_preloaded(const void *shared_state);
 /* most parts of one multipart upload (sgbackup.max_upload_parts) */
 extern int	sgb_max_upload_parts;
 
-#endif							/* SGBACKUP_SETTINGS_H */
+#endif							/* SGBACKUP_CONFIG_GUC_H */

@@ -1,20 +1,20 @@
 /*
- * upload_pool.h - the archive module's look-ahead uploads.
+ * archive_pool.h - the archive module's look-ahead uploads.
  *
  * A few threads in the archiver process push WAL files to S3 through
- * walstore.c, each with its own kept-alive S3 connection.  While the
+ * wal_store.c, each with its own kept-alive S3 connection.  While the
  * archiver asks for one file, the next ready ones are already uploading.
  * The threads run only code from src/common (no palloc, no ereport, no
  * signals); everything PostgreSQL happens in the archiver's own thread.
  */
-#ifndef SGBACKUP_UPLOAD_POOL_H
-#define SGBACKUP_UPLOAD_POOL_H
+#ifndef SGBACKUP_ARCHIVE_POOL_H
+#define SGBACKUP_ARCHIVE_POOL_H
 
 #include <stdbool.h>
 
 #include "sg_error.h"
-#include "sg_settings.h"
-#include "walstore.h"
+#include "config_settings.h"
+#include "wal_store.h"
 
 /* what the archiver's check says while it waits for an upload */
 typedef enum pool_check
@@ -53,4 +53,4 @@ extern pool_outcome upload_pool_archive(const char *file, const char *path,
 /* stop the threads (archiver exit) */
 extern void upload_pool_stop(void);
 
-#endif							/* SGBACKUP_UPLOAD_POOL_H */
+#endif							/* SGBACKUP_ARCHIVE_POOL_H */

@@ -1,5 +1,5 @@
 /*
- * archiver_state.c - shared-memory counters of the archive module and the
+ * archive_status.c - shared-memory counters of the archive module and the
  * set-returning function behind the sgbackup.archiver view.
  */
 #include "postgres.h"
@@ -17,9 +17,9 @@
 #include "utils/builtins.h"
 #include "utils/timestamp.h"
 
-#include "archiver_state.h"
+#include "archive_status.h"
 #include "privileges.h"
-#include "settings.h"
+#include "config_guc.h"
 
 typedef struct ArchiverState
 {

@@ -1,6 +1,6 @@
 /*
- * walstore.c - storing and fetching WAL files as objects "wal/<name>"
- * (see walstore.h).  A push reads the file once, hashing and compressing
+ * wal_store.c - storing and fetching WAL files as objects "wal/<name>"
+ * (see wal_store.h).  A push reads the file once, hashing and compressing
  * it as it goes, refuses to overwrite a different stored copy, and uploads
  * with metadata naming the compression, size and sha256 of the original.
  * A fetch streams: the stored bytes are decompressed, hashed and written to
@@ -21,7 +21,7 @@
 #include <openssl/evp.h>
 
 #include "compress.h"
-#include "walstore.h"
+#include "wal_store.h"
 
 #define READ_CHUNK		(1024 * 1024)	/* bytes read from the WAL file at once */
 #define SHA256_HEX_LEN	64

@@ -1,10 +1,10 @@
 /*
- * backup.h - taking base backups: one at a time, in a dynamic background
+ * backup_worker.h - taking base backups: one at a time, in a dynamic background
  * worker that survives the caller's disconnect, started by
  * sgbackup_start() or by the scheduler.
  */
-#ifndef SGBACKUP_BACKUP_H
-#define SGBACKUP_BACKUP_H
+#ifndef SGBACKUP_BACKUP_WORKER_H
+#define SGBACKUP_BACKUP_WORKER_H
 
 #include <stdbool.h>
 
@@ -53,4 +53,4 @@ extern bool sgb_backup_is_running(void *arg, const char *name);
  */
 extern bool sgb_backup_running_note(const char *name, char *buf, size_t size);
 
-#endif							/* SGBACKUP_BACKUP_H */
+#endif							/* SGBACKUP_BACKUP_WORKER_H */

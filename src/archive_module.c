@@ -1,5 +1,5 @@
 /*
- * archive.c - the archive module: archive_library = 'sgbackup'.
+ * archive_module.c - the archive module: archive_library = 'sgbackup'.
  *
  * The archiver hands us one file at a time.  We answer true only when S3
  * holds it durably.  Every failure is logged with its cause and answered
@@ -23,10 +23,10 @@
 #include "postmaster/pgarch.h"
 #endif
 
-#include "applied.h"
-#include "archiver_state.h"
-#include "settings.h"
-#include "upload_pool.h"
+#include "config_store.h"
+#include "archive_status.h"
+#include "config_guc.h"
+#include "archive_pool.h"
 
 static MemoryContext archive_context = NULL;
 static volatile sig_atomic_t shutdown_started = false;

@@ -1,7 +1,7 @@
 /*
- * applied.c - the store of documents applied with sgbackup_apply(): the
+ * config_store.c - the store of documents applied with sgbackup_apply(): the
  * tables, the files the archiver reads, and the commit protocol that
- * keeps them in agreement (see applied.h).  The same code writes the
+ * keeps them in agreement (see config_store.h).  The same code writes the
  * files (from the tables, at commit) and reads them.
  */
 #include "postgres.h"
@@ -22,8 +22,8 @@
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
 
-#include "applied.h"
-#include "archiver_state.h"
+#include "config_store.h"
+#include "archive_status.h"
 #include "sg_buf.h"
 
 #define STORAGE_DIR SGB_APPLIED_DIR "/object_storage"

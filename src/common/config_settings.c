@@ -1,12 +1,12 @@
 /*
- * sg_settings.c - settings to configuration in force (see sg_settings.h).
+ * config_settings.c - settings to configuration in force (see config_settings.h).
  */
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "sg_buf.h"
-#include "sg_settings.h"
+#include "config_settings.h"
 
 void
 sg_options_init(sg_options *o)

@@ -1,6 +1,6 @@
 /*
- * settings.c - the sgbackup.* settings, checked when set, and the
- * configuration in force (see settings.h).
+ * config_guc.c - the sgbackup.* settings, checked when set, and the
+ * configuration in force (see config_guc.h).
  *
  * None of these settings is secret: the server logs changed values in
  * clear text, so credentials are read from files (secret key selectors)
@@ -11,10 +11,10 @@
 #include "miscadmin.h"
 #include "utils/guc.h"
 
-#include "applied.h"
+#include "config_store.h"
 #include "cron.h"
 #include "s3_writer.h"
-#include "settings.h"
+#include "config_guc.h"
 
 char	   *sgb_database = NULL;
 int			sgb_max_upload_parts = S3_WRITER_MAX_PARTS;

@@ -1,9 +1,9 @@
 /*
- * apply.c - sgbackup_apply(manifest): store StackGres documents.
+ * config_apply.c - sgbackup_apply(manifest): store StackGres documents.
  *
  * An SGObjectStorage goes to the table sgbackup.object_storage (by
  * metadata.name), the backups section of an SGCluster to
- * sgbackup.cluster_backups; applied.c writes the files the archiver reads
+ * sgbackup.cluster_backups; config_store.c writes the files the archiver reads
  * when the transaction commits, and wakes the archiver.
  */
 #include "postgres.h"
@@ -11,10 +11,10 @@
 #include "fmgr.h"
 #include "utils/builtins.h"
 
-#include "applied.h"
+#include "config_store.h"
 #include "privileges.h"
 #include "sg_buf.h"
-#include "settings.h"
+#include "config_guc.h"
 
 PG_FUNCTION_INFO_V1(sgbackup_apply);
 

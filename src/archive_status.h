@@ -1,11 +1,11 @@
 /*
- * archiver_state.h - what the archive module did, in shared memory, for
+ * archive_status.h - what the archive module did, in shared memory, for
  * the sgbackup.archiver view.  Present only when sgbackup is in
  * shared_preload_libraries; without it the archive module still works
  * and the view says so.
  */
-#ifndef SGBACKUP_ARCHIVER_STATE_H
-#define SGBACKUP_ARCHIVER_STATE_H
+#ifndef SGBACKUP_ARCHIVE_STATUS_H
+#define SGBACKUP_ARCHIVE_STATUS_H
 
 #include <stdint.h>
 
@@ -21,4 +21,4 @@ extern void sgb_archiver_report_failure(const char *file, const char *message);
 extern void sgb_archiver_note_config_change(void);
 extern bool sgb_archiver_config_changes(uint64_t *count);
 
-#endif							/* SGBACKUP_ARCHIVER_STATE_H */
+#endif							/* SGBACKUP_ARCHIVE_STATUS_H */

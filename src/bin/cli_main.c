@@ -1,5 +1,5 @@
 /*
- * sgbackup.c - the sgbackup program: WAL push and fetch (and, later,
+ * cli_main.c - the sgbackup program: WAL push and fetch (and, later,
  * backups and restore) from outside the server, with the same code the
  * archive module uses.
  *
@@ -19,10 +19,10 @@
 
 #include "backup_catalog.h"
 #include "cli_config.h"
-#include "retention.h"
+#include "backup_retention.h"
 #include "s3_client.h"
 #include "sg_buf.h"
-#include "walstore.h"
+#include "wal_store.h"
 
 #define EXIT_NOT_FOUND 1
 #define EXIT_FAILURE_ 2

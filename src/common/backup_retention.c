@@ -1,5 +1,5 @@
 /*
- * retention.c - the retention plan and carrying it out (see retention.h).
+ * backup_retention.c - the retention plan and carrying it out (see backup_retention.h).
  *
  * Which backups go.  Backups are taken in the order of backup_order_cmp:
  * completed ones by when they finished, the others by when they started.
@@ -48,8 +48,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "retention.h"
-#include "walstore.h"
+#include "backup_retention.h"
+#include "wal_store.h"
 
 #define POS_NONE	UINT64_MAX
 #define LSN_NONE	UINT64_MAX

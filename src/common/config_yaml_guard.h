@@ -1,11 +1,11 @@
 /*
- * sg_yaml_guard.h - checks on a YAML text before libyaml's loader builds
+ * config_yaml_guard.h - checks on a YAML text before libyaml's loader builds
  * documents from it: its size, its characters, and per document its
  * nesting depth, anchors, aliases and nodes.  Also the UTF-8 helpers the
  * configuration's own checks use to name a character.
  */
-#ifndef SG_YAML_GUARD_H
-#define SG_YAML_GUARD_H
+#ifndef SG_CONFIG_YAML_GUARD_H
+#define SG_CONFIG_YAML_GUARD_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -53,4 +53,4 @@ extern int	sg_utf8_char(const char *s, size_t left, unsigned *cp);
  */
 extern int	sg_describe_char(const char *s, size_t left, char *buf, size_t len);
 
-#endif							/* SG_YAML_GUARD_H */
+#endif							/* SG_CONFIG_YAML_GUARD_H */

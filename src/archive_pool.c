@@ -1,6 +1,6 @@
 /*
- * upload_pool.c - look-ahead upload threads of the archive module (see
- * upload_pool.h).
+ * archive_pool.c - look-ahead upload threads of the archive module (see
+ * archive_pool.h).
  *
  * Jobs live in a small table protected by one mutex.  The archiver thread
  * queues jobs and waits for them; worker threads take queued jobs in
@@ -26,7 +26,7 @@
 #include "access/xlog_internal.h"
 
 #include "s3_client.h"
-#include "upload_pool.h"
+#include "archive_pool.h"
 
 #define MAX_THREADS SG_MAX_UPLOAD_CONCURRENCY
 #define MAX_JOBS (2 * MAX_THREADS)

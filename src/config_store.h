@@ -1,5 +1,5 @@
 /*
- * applied.h - the documents applied with sgbackup_apply(): one store,
+ * config_store.h - the documents applied with sgbackup_apply(): one store,
  * written at commit.
  *
  * The tables sgbackup.object_storage (one SGObjectStorage per name) and
@@ -21,10 +21,10 @@
  * promotion, so a new primary gets them too), so files and tables agree
  * again seconds after the server is up.
  */
-#ifndef SGBACKUP_APPLIED_H
-#define SGBACKUP_APPLIED_H
+#ifndef SGBACKUP_CONFIG_STORE_H
+#define SGBACKUP_CONFIG_STORE_H
 
-#include "sg_config.h"
+#include "config_storage.h"
 #include "sg_error.h"
 
 #define SGB_APPLIED_DIR "sgbackup"
@@ -62,4 +62,4 @@ extern bool sgb_applied_changed(void);
 /* a safe file name for a stored spec name (DNS-1123 like StackGres) */
 extern bool sgb_applied_name_ok(const char *name);
 
-#endif							/* SGBACKUP_APPLIED_H */
+#endif							/* SGBACKUP_CONFIG_STORE_H */
