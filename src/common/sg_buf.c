@@ -47,6 +47,27 @@ sg_realloc(void *p, size_t size)
 	return q;
 }
 
+void *
+sg_array_grow(void *items, size_t elem_size, size_t count, size_t *capacity,
+			  size_t first)
+{
+	size_t		cap = *capacity;
+
+	if (count < cap && items != NULL)
+		return items;
+	if (cap == 0)
+		cap = first ? first : 1;
+	while (cap <= count)
+	{
+		if (cap > SIZE_MAX / 2 / elem_size)
+			out_of_memory(SIZE_MAX);
+		cap *= 2;
+	}
+	items = sg_realloc(items, cap * elem_size);
+	*capacity = cap;
+	return items;
+}
+
 char *
 sg_strdup(const char *s)
 {

@@ -33,6 +33,17 @@ extern void sg_buf_printf(sg_buf *b, const char *fmt,...)
 extern char *sg_strdup(const char *s);
 extern void *sg_malloc(size_t size);
 extern void *sg_realloc(void *p, size_t size);
+
+/*
+ * Room for one more item in a growable array: items holds count items of
+ * elem_size bytes in *capacity slots; returns the array, grown (doubling,
+ * from first slots) when it is full.  The one growable array of src/common:
+ *
+ *     names = sg_array_grow(names, sizeof(*names), n, &cap, 64);
+ *     names[n++] = name;
+ */
+extern void *sg_array_grow(void *items, size_t elem_size, size_t count,
+						   size_t *capacity, size_t first);
 /* whole file as a malloc'ed NUL-terminated string; NULL with errno set */
 extern char *sg_read_file(const char *path, size_t *len);
 

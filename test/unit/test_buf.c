@@ -86,6 +86,35 @@ child_without_handler(void)
 	return status;
 }
 
+/* an array grown one item at a time keeps every item */
+static void
+test_array_grow(void)
+{
+	int		   *items = NULL;
+	size_t		cap = 0;
+	size_t		n = 0;
+	bool		same = true;
+
+	for (int i = 0; i < 1000; i++)
+	{
+		items = sg_array_grow(items, sizeof(*items), n, &cap, 4);
+		items[n++] = i;
+	}
+	for (int i = 0; i < 1000; i++)
+		same = same && items[i] == i;
+	UNIT_OK(same && cap >= 1000 && cap < 2048,
+			"sg_array_grow keeps 1000 items in %zu slots", cap);
+	free(items);
+}
+
+static void
+huge_array(void)
+{
+	size_t		cap = SIZE_MAX / 4;
+
+	(void) sg_array_grow(NULL, 8, SIZE_MAX / 4, &cap, 1);
+}
+
 int
 main(void)
 {
@@ -99,6 +128,9 @@ main(void)
 			"a failed sg_realloc calls the handler");
 	UNIT_OK(handler_called(overflowing_reserve, &size) && size == SIZE_MAX,
 			"a buffer size that would overflow calls the handler instead of wrapping");
+	UNIT_OK(handler_called(huge_array, &size) && size == SIZE_MAX,
+			"an array size that would overflow calls the handler");
+	test_array_grow();
 	status = child_without_handler();
 	UNIT_OK(WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT,
 			"without a handler the process aborts (never goes on with NULL)");
