@@ -20,6 +20,7 @@
 #include "archive_status.h"
 #include "privileges.h"
 #include "config_guc.h"
+#include "sgbackup.h"
 
 typedef struct ArchiverState
 {
@@ -39,41 +40,24 @@ typedef struct ArchiverState
 } ArchiverState;
 
 static ArchiverState *state = NULL;
-static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
 
 PG_FUNCTION_INFO_V1(sgbackup_archiver_status);
 
-void
-sgb_archiver_state_request(void)
-{
-	RequestAddinShmemSpace(MAXALIGN(sizeof(ArchiverState)));
-	RequestNamedLWLockTranche("sgbackup_archiver", 1);
-}
-
 static void
-shmem_startup(void)
+init_state(void *area, LWLock *lock)
 {
-	bool		found;
+	ArchiverState *s = area;
 
-	if (prev_shmem_startup_hook)
-		prev_shmem_startup_hook();
-	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
-	state = ShmemInitStruct("sgbackup_archiver", sizeof(ArchiverState), &found);
-	if (!found)
-	{
-		memset(state, 0, sizeof(*state));
-		pg_atomic_init_u64(&state->config_changes, 0);
-		state->lock = &(GetNamedLWLockTranche("sgbackup_archiver"))->lock;
-	}
-	LWLockRelease(AddinShmemInitLock);
+	pg_atomic_init_u64(&s->config_changes, 0);
+	s->lock = lock;
 }
 
-void
-sgb_archiver_state_startup(void)
-{
-	prev_shmem_startup_hook = shmem_startup_hook;
-	shmem_startup_hook = shmem_startup;
-}
+const sgb_shmem_area sgb_archiver_area = {
+	.name = "sgbackup_archiver",
+	.size = sizeof(ArchiverState),
+	.area = (void **) &state,
+	.init = init_state,
+};
 
 void
 sgb_archiver_report_success(const char *file, int64_t original_bytes,

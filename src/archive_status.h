@@ -9,9 +9,6 @@
 
 #include <stdint.h>
 
-extern void sgb_archiver_state_request(void);
-extern void sgb_archiver_state_startup(void);
-
 /* called by the archive module after each file */
 extern void sgb_archiver_report_success(const char *file, int64_t original_bytes,
 										int64_t stored_bytes, bool already_stored);

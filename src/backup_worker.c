@@ -32,6 +32,7 @@
 #include "backup_control.h"
 #include "privileges.h"
 #include "config_guc.h"
+#include "sgbackup.h"
 
 #define NAME_LEN 40
 
@@ -72,42 +73,23 @@ typedef struct worker_args
 } worker_args;
 
 static BackupState *state = NULL;
-static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
 
 PGDLLEXPORT void sgb_backup_worker_main(Datum arg);
 
 PG_FUNCTION_INFO_V1(sgbackup_start);
 
-void
-sgb_backup_state_request(void)
-{
-	RequestAddinShmemSpace(MAXALIGN(sizeof(BackupState)));
-	RequestNamedLWLockTranche("sgbackup_backup", 1);
-}
-
 static void
-shmem_startup(void)
+init_state(void *area, LWLock *lock)
 {
-	bool		found;
-
-	if (prev_shmem_startup_hook)
-		prev_shmem_startup_hook();
-	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
-	state = ShmemInitStruct("sgbackup_backup", sizeof(BackupState), &found);
-	if (!found)
-	{
-		memset(state, 0, sizeof(*state));
-		state->lock = &(GetNamedLWLockTranche("sgbackup_backup"))->lock;
-	}
-	LWLockRelease(AddinShmemInitLock);
+	((BackupState *) area)->lock = lock;
 }
 
-void
-sgb_backup_state_startup(void)
-{
-	prev_shmem_startup_hook = shmem_startup_hook;
-	shmem_startup_hook = shmem_startup;
-}
+const sgb_shmem_area sgb_backup_area = {
+	.name = "sgbackup_backup",
+	.size = sizeof(BackupState),
+	.area = (void **) &state,
+	.init = init_state,
+};
 
 bool
 sgb_backup_is_running(void *arg, const char *name)

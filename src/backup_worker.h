@@ -8,9 +8,6 @@
 
 #include <stdbool.h>
 
-extern void sgb_backup_state_request(void);
-extern void sgb_backup_state_startup(void);
-
 /*
  * Start a backup in a background worker and return its name (palloc'ed).
  * With wait, return when it is stored; ERROR if it failed.  ERROR when a

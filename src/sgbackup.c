@@ -11,20 +11,27 @@
 
 #include "fmgr.h"
 #include "miscadmin.h"
+#include "storage/ipc.h"
+#include "storage/shmem.h"
 
-#include "config_store.h"
-#include "archive_status.h"
-#include "backup_worker.h"
 #include "backup_target.h"
-#include "scheduler.h"
 #include "config_guc.h"
+#include "config_store.h"
+#include "scheduler.h"
 #include "sg_buf.h"
+#include "sgbackup.h"
 
 PG_MODULE_MAGIC;
 
 void		_PG_init(void);
 
 static shmem_request_hook_type prev_shmem_request_hook = NULL;
+static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
+
+static const sgb_shmem_area *const areas[] = {
+	&sgb_archiver_area,
+	&sgb_backup_area,
+};
 static pthread_t main_thread;
 
 /*
@@ -47,8 +54,33 @@ shmem_request(void)
 {
 	if (prev_shmem_request_hook)
 		prev_shmem_request_hook();
-	sgb_archiver_state_request();
-	sgb_backup_state_request();
+	for (int i = 0; i < lengthof(areas); i++)
+	{
+		RequestAddinShmemSpace(MAXALIGN(areas[i]->size));
+		RequestNamedLWLockTranche(areas[i]->name, 1);
+	}
+}
+
+static void
+shmem_startup(void)
+{
+	if (prev_shmem_startup_hook)
+		prev_shmem_startup_hook();
+	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
+	for (int i = 0; i < lengthof(areas); i++)
+	{
+		const sgb_shmem_area *a = areas[i];
+		bool		found;
+		void	   *area = ShmemInitStruct(a->name, a->size, &found);
+
+		if (!found)
+		{
+			memset(area, 0, a->size);
+			a->init(area, &(GetNamedLWLockTranche(a->name))->lock);
+		}
+		*a->area = area;
+	}
+	LWLockRelease(AddinShmemInitLock);
 }
 
 void
@@ -62,8 +94,8 @@ _PG_init(void)
 		return;
 	prev_shmem_request_hook = shmem_request_hook;
 	shmem_request_hook = shmem_request;
-	sgb_archiver_state_startup();
-	sgb_backup_state_startup();
+	prev_shmem_startup_hook = shmem_startup_hook;
+	shmem_startup_hook = shmem_startup;
 	sgb_register_backup_target();
 	sgb_register_scheduler();
 }
