@@ -12,7 +12,8 @@
 #
 # Run as root (PostgreSQL runs as "postgres") or as an ordinary user.
 # Needs: sgbackup built and installed (make install), pgbackrest, awscli
-# (/usr/bin/aws), the test gateway (scripts/rgw.sh; started if not running).
+# (/usr/bin/aws), the test gateway (scripts/rgw.sh; started if not running,
+# and then stopped on exit unless SG_KEEP_SERVERS=1).
 #
 # Environment:
 #   BENCH_SCALE=60         pgbench scale (about 48 segments of WAL)
@@ -468,56 +469,22 @@ cpu_of()
 
 # ----- set-up and clean-up ----------------------------------------------
 
-cleanup()
+# the pgBackRest configuration files of this run, for bench_cleanup
+bench_pgbackrest_confs()
 {
-	local pgdata prefix
-	set +e
-	for pgdata in "${RUNNING[@]}"; do
-		as_pg "$PGBIN/pg_ctl" -D "$pgdata" -m immediate -w stop >/dev/null 2>&1
-	done
+	local kind
+	[ -n "$WORK" ] || return 0
 	for kind in $KINDS; do
-		[ -f "$WORK/$kind/pgbackrest.conf" ] && wait_pgbackrest "$WORK/$kind/pgbackrest.conf"
+		echo "$WORK/$kind/pgbackrest.conf"
 	done
-	if [ "$KEEP" = 1 ]; then
-		msg "kept $WORK and the objects under ${PREFIXES[*]:-(none)}"
-		return
-	fi
-	for prefix in "${PREFIXES[@]}"; do
-		s3 s3 rm --quiet --recursive "s3://$SG_TEST_S3_BUCKET/$prefix/" ||
-			msg "could not remove s3://$SG_TEST_S3_BUCKET/$prefix/"
-	done
-	[ -n "$WORK" ] && rm -rf "$WORK"
 }
 
 setup()
 {
-	local tool
-	[ -x "$PGBIN/pg_ctl" ] || die "no PostgreSQL in $PGBIN (set PGBIN)"
-	if [ "$(id -u)" -eq 0 ]; then
-		id "$PG_USER" >/dev/null 2>&1 || die "user $PG_USER does not exist"
-	fi
-	for tool in /usr/bin/pgbackrest "$AWS" zstd /usr/bin/python3; do
-		command -v "$tool" >/dev/null || die "$tool is not installed"
-	done
 	case " $ARCHIVERS " in
-		*" sgbackup "*)
-			[ -f "$("$PGBIN/pg_config" --pkglibdir)/sgbackup.so" ] ||
-				die "sgbackup is not installed (run make install at the top of the repository)"
-			;;
+		*" sgbackup "*) require_sgbackup ;;
 	esac
-	if [ ! -f "$RGW_DIR/env.sh" ] || ! bash "$REPO/scripts/rgw.sh" status "$RGW_DIR" >/dev/null 2>&1; then
-		msg "starting the test gateway in $RGW_DIR"
-		bash "$REPO/scripts/rgw.sh" start "$RGW_DIR" || die "could not start the gateway"
-	fi
-	. "$RGW_DIR/env.sh"
-	WORK=$(mktemp -d /tmp/sgbackup-bench.XXXXXX)
-	chmod 755 "$WORK"
-	mkdir -p "$WORK/sock"
-	[ "$(id -u)" -ne 0 ] || chown -R "$PG_USER:" "$WORK"
-	# runuser keeps the current folder, which the server user must be able to enter
-	cd "$WORK"
-	trap cleanup EXIT
-	trap 'exit 1' INT TERM
+	bench_setup /usr/bin/pgbackrest "$AWS" zstd /usr/bin/python3
 }
 
 main()

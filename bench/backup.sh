@@ -17,7 +17,7 @@
 # Run as root (PostgreSQL runs as "postgres") or as an ordinary user.
 # Needs: sgbackup built and installed (make install), pgbackrest, awscli
 # (/usr/bin/aws), zstd, the test gateway (scripts/rgw.sh; started if not
-# running).
+# running, and then stopped on exit unless SG_KEEP_SERVERS=1).
 #
 # Environment:
 #   BENCH_SCALE=30         pgbench scale (about 450 MB)
@@ -413,51 +413,16 @@ report()
 
 # ----- set-up and clean-up ----------------------------------------------
 
-
-cleanup()
+# the pgBackRest configuration file of this run, for bench_cleanup
+bench_pgbackrest_confs()
 {
-	local pgdata prefix
-	set +e
-	for pgdata in "${RUNNING[@]}"; do
-		as_pg "$PGBIN/pg_ctl" -D "$pgdata" -m immediate -w stop >/dev/null 2>&1
-	done
-	[ -z "$WORK" ] || wait_pgbackrest "$WORK/pgbackrest.conf"
-	if [ "$KEEP" = 1 ]; then
-		msg "kept $WORK and the objects under ${PREFIXES[*]:-(none)}"
-		return
-	fi
-	for prefix in "${PREFIXES[@]}"; do
-		s3 s3 rm --quiet --recursive "s3://$SG_TEST_S3_BUCKET/$prefix/" ||
-			msg "could not remove s3://$SG_TEST_S3_BUCKET/$prefix/"
-	done
-	[ -n "$WORK" ] && rm -rf "$WORK"
+	[ -z "$WORK" ] || echo "$WORK/pgbackrest.conf"
 }
 
 setup()
 {
-	local tool
-	[ -x "$PGBIN/pg_ctl" ] || die "no PostgreSQL in $PGBIN (set PGBIN)"
-	if [ "$(id -u)" -eq 0 ]; then
-		id "$PG_USER" >/dev/null 2>&1 || die "user $PG_USER does not exist"
-	fi
-	for tool in /usr/bin/pgbackrest "$AWS" zstd tar timeout /usr/bin/python3; do
-		command -v "$tool" >/dev/null || die "$tool is not installed"
-	done
-	[ -f "$("$PGBIN/pg_config" --pkglibdir)/sgbackup.so" ] ||
-		die "sgbackup is not installed (run make install at the top of the repository)"
-	if [ ! -f "$RGW_DIR/env.sh" ] || ! bash "$REPO/scripts/rgw.sh" status "$RGW_DIR" >/dev/null 2>&1; then
-		msg "starting the test gateway in $RGW_DIR"
-		bash "$REPO/scripts/rgw.sh" start "$RGW_DIR" || die "could not start the gateway"
-	fi
-	. "$RGW_DIR/env.sh"
-	WORK=$(mktemp -d /tmp/sgbackup-bench.XXXXXX)
-	chmod 755 "$WORK"
-	mkdir -p "$WORK/sock"
-	[ "$(id -u)" -ne 0 ] || chown -R "$PG_USER:" "$WORK"
-	# runuser keeps the current folder, which the server user must be able to enter
-	cd "$WORK"
-	trap cleanup EXIT
-	trap 'exit 1' INT TERM
+	require_sgbackup
+	bench_setup /usr/bin/pgbackrest "$AWS" zstd tar timeout /usr/bin/python3
 }
 
 # run TOOL ROUND: one timed backup, after waiting for quiet CPUs

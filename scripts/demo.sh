@@ -1,23 +1,26 @@
 #!/usr/bin/env bash
-# The sgbackup demo on a fresh Debian 12 machine, as root (sudo bash scripts/demo.sh):
+# The sgbackup demo on a fresh Debian 12 machine, as root (bash scripts/demo.sh;
+# sudo is not needed, nor used):
 # installs what it needs, builds and installs sgbackup, starts a local S3 server
 # (Ceph RADOS Gateway on 127.0.0.1), runs a throwaway PostgreSQL 15 whose WAL
 # goes to S3 through archive_library = 'sgbackup', takes a base backup into S3
 # with sgbackup_start(), writes more rows, then restores: the backup is
 # downloaded from S3 into a new data directory, checked with pg_verifybackup,
 # and the server replays WAL fetched by restore_command = 'sgbackup wal-fetch'.
-# It checks that every row came back.
+# It checks that every row came back.  On exit, also on failure, it stops the
+# servers it started (PostgreSQL, and the gateway unless one was already
+# running), unless SG_KEEP_SERVERS=1.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 . scripts/lib.sh
-[ "$(id -u)" = 0 ] || die "run as root (sudo): this installs packages and the extension, and runs PostgreSQL as the user postgres"
+[ "$(id -u)" = 0 ] || die "run as root: this installs packages and the extension, and runs PostgreSQL as the user postgres"
 
 bash scripts/install-deps.sh
 export PATH=/usr/lib/postgresql/15/bin:$PATH
 make -s && make -s install
 RGW_DIR=${SG_TEST_RGW_DIR:-/tmp/sgbackup-rgw}
-bash scripts/rgw.sh start "$RGW_DIR"
+start_gateway "$RGW_DIR"
 . "$RGW_DIR/env.sh"
 
 demo=$(mktemp -d /tmp/sgbackup-demo.XXXXXX)
@@ -26,11 +29,15 @@ port=54329
 prefix="demo-$(date +%s)"
 as_pg() { runuser -u postgres -- "$@"; }
 psql_demo() { as_pg psql -X -q -A -t -h "$demo" -p $port -d postgres -c "$1"; }
-cleanup() {
+stop_servers() {
+	if [ "${SG_KEEP_SERVERS:-0}" = 1 ]; then
+		msg "SG_KEEP_SERVERS=1: PostgreSQL keeps running (psql -h $demo -p $port postgres)"
+		return
+	fi
 	as_pg pg_ctl -D "$demo/restored" -m immediate stop >/dev/null 2>&1 || true
 	as_pg pg_ctl -D "$demo/data" -m immediate stop >/dev/null 2>&1 || true
 }
-trap cleanup EXIT
+at_exit stop_servers
 
 # the secret, mounted the Kubernetes way: <dir>/<secret name>/<key>
 mkdir -p "$demo/secrets/s3-backup-secret"

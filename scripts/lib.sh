@@ -43,3 +43,54 @@ port_open()
 {
 	(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
+
+# the folder of these scripts (scripts/), wherever the caller runs from
+SG_SCRIPTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+SG_EXIT_HOOKS=()
+
+# at_exit COMMAND: run the shell command line COMMAND when the script exits,
+# whatever its outcome (success, failure, set -e, INT or TERM); the last
+# registered runs first
+at_exit()
+{
+	SG_EXIT_HOOKS=("$1" "${SG_EXIT_HOOKS[@]}")
+	trap run_exit_hooks EXIT
+	trap 'exit 1' INT TERM
+}
+
+run_exit_hooks()
+{
+	local rc=$? hook
+	set +e
+	for hook in "${SG_EXIT_HOOKS[@]}"; do
+		eval "$hook"
+	done
+	return $rc
+}
+
+# start_gateway DIR: make sure the throwaway RADOS Gateway of DIR
+# (scripts/rgw.sh) serves.  One that already answers is used as it is and
+# left running; one this starts is stopped when the script exits, also on
+# failure, unless SG_KEEP_SERVERS=1
+start_gateway()
+{
+	local dir=$1
+	if [ -f "$dir/env.sh" ] && bash "$SG_SCRIPTS/rgw.sh" status "$dir" >/dev/null 2>&1; then
+		msg "using the gateway already running in $dir (left running)"
+		return 0
+	fi
+	if [ "${SG_KEEP_SERVERS:-0}" = 1 ]; then
+		msg "starting the test gateway in $dir (SG_KEEP_SERVERS=1: it keeps running; stop it with: bash $SG_SCRIPTS/rgw.sh stop $dir)"
+	else
+		msg "starting the test gateway in $dir (stopped on exit; SG_KEEP_SERVERS=1 keeps it)"
+		at_exit "stop_gateway $(printf %q "$dir")"
+	fi
+	bash "$SG_SCRIPTS/rgw.sh" start "$dir" || die "could not start the gateway in $dir"
+}
+
+# stop_gateway DIR: stop every daemon of the gateway of DIR
+stop_gateway()
+{
+	msg "stopping the test gateway in $1"
+	bash "$SG_SCRIPTS/rgw.sh" stop "$1" || msg "could not stop the gateway in $1"
+}

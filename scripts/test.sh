@@ -1,24 +1,26 @@
 #!/usr/bin/env bash
-# Runs every sgbackup test on this machine, as root (sudo bash scripts/test.sh):
-# installs the Debian packages, builds and installs the extension and the
-# program, starts a local Ceph RADOS Gateway on 127.0.0.1, then runs the C
-# unit tests, pg_regress and the TAP tests (PostgreSQL as the user postgres).
+# Runs every sgbackup test on this machine, as root (bash scripts/test.sh;
+# sudo is not needed, nor used): installs the Debian packages, builds and
+# installs the extension and the program, starts a local Ceph RADOS Gateway
+# on 127.0.0.1, then runs the C unit tests, pg_regress and the TAP tests
+# (PostgreSQL as the user postgres).  The gateway it started is stopped on
+# exit, also on failure, unless SG_KEEP_SERVERS=1; one already running is
+# used and left running.
 # Ends with a line "N passed, N failed"; exits non-zero on any failure.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 . scripts/lib.sh
 
-[ "$(id -u)" = 0 ] || die "run as root (sudo): this installs packages and the extension, and runs PostgreSQL as the user postgres"
+[ "$(id -u)" = 0 ] || die "run as root: this installs packages and the extension, and runs PostgreSQL as the user postgres"
 
 bash scripts/install-deps.sh
 export PATH=/usr/lib/postgresql/15/bin:$PATH
 make -s
 make -s install
-make -s unit
 
 RGW_DIR=${SG_TEST_RGW_DIR:-/tmp/sgbackup-rgw}
-bash scripts/rgw.sh start "$RGW_DIR"
+start_gateway "$RGW_DIR"
 . "$RGW_DIR/env.sh"
 
 logs=$(mktemp -d /tmp/sgbackup-test-logs.XXXXXX)
@@ -28,7 +30,7 @@ status=0
 # C unit tests (signing, credentials, YAML, compression, S3 client, WAL store)
 export SG_SIGV4_DIR=${SG_SIGV4_DIR:-$top/test/data/sigv4}
 msg "unit tests"
-prove --exec '' $(ls test/unit/test_* | grep -v '\.[cd]$') 2>&1 | tee "$logs/unit.log" || status=1
+make -s unit 2>&1 | tee "$logs/unit.log" || status=1
 
 # pg_regress and TAP as postgres, in a copy of the tree that it owns
 work=$(mktemp -d /tmp/sgbackup-tests.XXXXXX)

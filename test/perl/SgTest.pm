@@ -16,7 +16,13 @@ use Test::More;
 
 our @EXPORT = qw(s3_env write_secrets storage_yaml aws wait_for_query
   run_sgbackup slurp unique_prefix tcp_proxy_start tcp_proxy_stop
-  restore_backup gateway_storage archiving_node);
+  restore_backup gateway_storage archiving_node sgbackup_node
+  wait_for_streaming multipart_uploads wait_for_multipart next_wal);
+
+# what the tests themselves run: missing, it is a failure of the test run
+# (scripts/install-deps.sh installs the tools), never a reason to skip
+my $AWS = '/usr/bin/aws';
+my $TCP_PROXY = "$FindBin::RealBin/../tcp_proxy.py";
 
 # the gateway's settings, or skip the whole test file
 sub s3_env
@@ -95,7 +101,8 @@ sub aws
 	local $ENV{AWS_REQUEST_CHECKSUM_CALCULATION} = 'when_required';
 	local $ENV{AWS_CONFIG_FILE} = '/dev/null';
 	my ($out, $err);
-	IPC::Run::run([ '/usr/bin/aws', '--endpoint-url', $s3->{http}, @args ],
+	die "awscli ($AWS) is missing: scripts/install-deps.sh installs it\n" unless -x $AWS;
+	IPC::Run::run([ $AWS, '--endpoint-url', $s3->{http}, @args ],
 		'>', \$out, '2>', \$err);
 	note("aws @args: $err") if $? != 0 && $err ne "";
 	return ($? >> 8, $out);
@@ -128,19 +135,22 @@ sub wait_for_query
 }
 
 # a TCP proxy from 127.0.0.1:LISTEN to the gateway's port TARGET: tests stop it
-# to make object storage unreachable and start it again on the same port
+# to make object storage unreachable and start it again on the same port.
+# @options go to test/tcp_proxy.py: --cut-on REGEX or --cut-after-bytes N make
+# it cut every connection at that point of the traffic ("cut: ..." in LOG)
 sub tcp_proxy_start
 {
-	my ($listen, $target, $log) = @_;
+	my ($listen, $target, $log, @options) = @_;
+	die "$TCP_PROXY is missing\n" unless -e $TCP_PROXY;
 	my $proxy = IPC::Run::start(
-		[ 'python3', "$FindBin::RealBin/../tcp_proxy.py", $listen, $target ],
+		[ 'python3', $TCP_PROXY, $listen, $target, @options ],
 		'>', '/dev/null', '2>', $log);
-	for (1 .. 50)
+	for (1 .. 100)
 	{
-		last if IO::Socket::INET->new(PeerAddr => "127.0.0.1:$listen");
+		return $proxy if IO::Socket::INET->new(PeerAddr => "127.0.0.1:$listen");
 		select(undef, undef, undef, 0.1);
 	}
-	return $proxy;
+	die "$TCP_PROXY did not listen on 127.0.0.1:$listen within 10 s (see $log)\n";
 }
 
 sub tcp_proxy_stop
@@ -230,24 +240,83 @@ sub gateway_storage
 	return \%st;
 }
 
-# A started server (PostgreSQL::Test::Cluster NAME) archiving with sgbackup
-# to the object storage ST of gateway_storage, applied
-sub archiving_node
+# A new server (PostgreSQL::Test::Cluster NAME, initialised, not started)
+# that loads sgbackup and archives with it; CONF: more postgresql.conf lines
+sub sgbackup_node
 {
-	my ($name, $st) = @_;
+	my ($name, $conf) = @_;
 	my $node = PostgreSQL::Test::Cluster->new($name);
 	$node->init(allows_streaming => 1);
 	$node->append_conf('postgresql.conf', qq{
 shared_preload_libraries = 'sgbackup'
 archive_mode = on
 archive_library = 'sgbackup'
-sgbackup.secrets_directory = '$st->{secrets}'
+} . ($conf // ''));
+	return $node;
+}
+
+# A started server (PostgreSQL::Test::Cluster NAME) archiving with sgbackup
+# to the object storage ST of gateway_storage, applied
+sub archiving_node
+{
+	my ($name, $st) = @_;
+	my $node = sgbackup_node($name, qq{sgbackup.secrets_directory = '$st->{secrets}'
 sgbackup.object_storage = '$st->{name}'
 });
 	$node->start;
 	$node->safe_psql('postgres', 'CREATE EXTENSION sgbackup');
 	$node->safe_psql('postgres', "SELECT sgbackup_apply(\$y\$$st->{yaml}\$y\$)");
 	return $node;
+}
+
+# write a row and switch NODE to a new WAL segment; returns the name of the
+# segment it ended (the next one the archiver gets)
+sub next_wal
+{
+	my ($node) = @_;
+	$node->safe_psql('postgres',
+		'CREATE TABLE IF NOT EXISTS sgtest_wal (i int); INSERT INTO sgtest_wal VALUES (1)');
+	return $node->safe_psql('postgres', 'SELECT pg_walfile_name(pg_switch_wal())');
+}
+
+# The walsender's pid once a base backup of NODE streams database files;
+# '' if none does within SECONDS (default 60)
+sub wait_for_streaming
+{
+	my ($node, $seconds) = @_;
+	my $until = time + ($seconds || 60);
+	while (time < $until)
+	{
+		my $pid = $node->safe_psql('postgres',
+			q{SELECT pid FROM pg_stat_progress_basebackup WHERE phase = 'streaming database files'});
+		return $pid if $pid ne '';
+		select(undef, undef, undef, 0.02);
+	}
+	return '';
+}
+
+# how many multipart uploads are open under the bucket path PATH
+sub multipart_uploads
+{
+	my ($s3, $path) = @_;
+	my ($rc, $list) = aws($s3, 's3api', 'list-multipart-uploads', '--bucket', $s3->{bucket},
+		'--prefix', $path);
+	return scalar(() = ($list // '') =~ /"UploadId"/g);
+}
+
+# wait up to SECONDS (default 120) until PATH has open multipart uploads
+# (WANT true) or none (WANT false); false on timeout
+sub wait_for_multipart
+{
+	my ($s3, $path, $want, $seconds) = @_;
+	my $until = time + ($seconds || 120);
+	while (time < $until)
+	{
+		my $n = multipart_uploads($s3, $path);
+		return 1 if ($want ? $n > 0 : $n == 0);
+		select(undef, undef, undef, 0.1);
+	}
+	return 0;
 }
 
 1;

@@ -5,8 +5,9 @@
 # .history and .partial file arrives; each is fetched back with
 # `sgbackup wal-fetch` and compared byte for byte with a copy taken before it
 # was archived; awscli reads the objects; re-archiving identical content
-# succeeds and different content is refused; an S3 outage of 30 s while WAL
-# is written loses nothing; no secret value shows anywhere.
+# succeeds and different content is refused; an S3 outage while WAL is
+# written, through which the archiver fails again and again, loses nothing;
+# no secret value shows anywhere.
 use strict;
 use warnings;
 use FindBin;
@@ -49,13 +50,7 @@ my $yaml = storage_yaml(
 	secret => 's3-backup-secret',
 	ca_key => 'ca.crt');
 
-my $node = PostgreSQL::Test::Cluster->new('primary');
-$node->init(allows_streaming => 1);
-$node->append_conf('postgresql.conf', qq{
-shared_preload_libraries = 'sgbackup'
-archive_mode = on
-archive_library = 'sgbackup'
-sgbackup.secrets_directory = '$secrets'
+my $node = sgbackup_node('primary', qq{sgbackup.secrets_directory = '$secrets'
 sgbackup.upload_concurrency = 3
 });
 $node->start;
@@ -192,7 +187,7 @@ copy($standby->data_dir . '/pg_wal/00000002.history', "$keep/00000002.history");
 is(fetch_and_compare('00000002.history'), 0, 'the history file comes back byte for byte');
 $standby->stop;
 
-# --- object storage unreachable for 30 s while WAL is written --------------
+# --- object storage unreachable while WAL is written ------------------------
 stop_proxy();
 $node->command_ok([ 'pgbench', '-t', '3000', '-c', '2', 'postgres' ], 'pgbench writes WAL');
 $node->safe_psql('postgres', 'SELECT pg_switch_wal()');
@@ -200,7 +195,10 @@ ok(wait_for_query($node, q{SELECT last_failure ~ 'connect|reach|network' FROM sg
 	'the outage is reported');
 my @during = keep_ready();
 ok(@during > 0, 'WAL waits in pg_wal during the outage: ' . scalar(@during));
-sleep(30);
+# the outage lasts until the archiver has failed twice more
+my $failed = $node->safe_psql('postgres', 'SELECT failed_count FROM pg_stat_archiver');
+ok(wait_for_query($node, "SELECT failed_count >= $failed + 2 FROM pg_stat_archiver", 't', 180),
+	'the archiver keeps trying through the outage');
 start_proxy();
 ok(wait_for_query($node, 'SELECT backlog FROM sgbackup.archiver', '0'),
 	'the backlog drains once object storage is back');

@@ -144,7 +144,10 @@ ok(wait_for_query($node, q{SELECT last_failure IS NOT NULL FROM sgbackup.archive
 $t0 = time;
 $node->stop('fast');
 my $took = time - $t0;
-ok($took < 120, sprintf('shutdown completes in bounded time (%.1f s)', $took));
+# the archive module gives an upload 10 s after shutdown starts
+# (SHUTDOWN_GRACE_MS in src/archive_pool.c); 10 s more for the rest of the
+# stop on a busy machine (13.5 s seen with two cores shared by several runs)
+ok($took < 20, sprintf('shutdown completes within the 10 s grace and a 10 s margin (%.1f s)', $took));
 ok(-e $node->data_dir . "/pg_wal/archive_status/$seg.ready", 'the unarchived segment is still waiting in pg_wal');
 
 aws($s3, 's3', 'rm', '--recursive', '--quiet', "s3://$s3->{bucket}/$prefix/");

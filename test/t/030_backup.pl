@@ -36,13 +36,7 @@ print $fh $yaml;
 close $fh;
 my %cli_env = (SGBACKUP_SECRETS_DIRECTORY => $secrets);
 
-my $node = PostgreSQL::Test::Cluster->new('backup');
-$node->init(allows_streaming => 1);
-$node->append_conf('postgresql.conf', qq{
-shared_preload_libraries = 'sgbackup'
-archive_mode = on
-archive_library = 'sgbackup'
-sgbackup.secrets_directory = '$secrets'
+my $node = sgbackup_node('backup', qq{sgbackup.secrets_directory = '$secrets'
 sgbackup.object_storage = 'backups'
 sgbackup.retention = 3
 restart_after_crash = on
@@ -61,7 +55,9 @@ sub listing
 # --- a backup while pgbench writes: pg_verifybackup passes -------------------
 my $bench = IPC::Run::start([ 'pgbench', '-T', '15', '-c', '2', '-h', $node->host,
 	'-p', $node->port, 'postgres' ], '>', '/dev/null', '2>', "$tmp/pgbench.err");
-sleep 2;
+# pgbench -i left pgbench_history empty: a row in it means pgbench is writing
+ok(wait_for_query($node, 'SELECT count(*) > 0 FROM pgbench_history', 't', 60),
+	'pgbench is writing');
 my $name = $node->safe_psql('postgres', 'SELECT sgbackup_start(wait => true)');
 like($name, qr/^backup-\d{8}-\d{6}-\d{3}$/, "sgbackup_start returns the backup name: $name");
 $bench->finish;
@@ -131,14 +127,7 @@ for my $bad ([ '61 * * * *', 'minute' ], [ '* 24 * * *', 'hour' ], [ '* * 0 * *'
 # --- a killed backup is never listed as completed; the next one works -------
 $node->safe_psql('postgres', 'CREATE TABLE big AS SELECT g, md5(g::text) AS v FROM generate_series(1, 3000000) g');
 my $killed = $node->safe_psql('postgres', 'SELECT sgbackup_start()');
-my $pid = '';
-for (1 .. 300)
-{
-	$pid = $node->safe_psql('postgres',
-		q{SELECT pid FROM pg_stat_progress_basebackup WHERE phase = 'streaming database files'});
-	last if $pid ne '';
-	select(undef, undef, undef, 0.02);
-}
+my $pid = wait_for_streaming($node);
 ok($pid ne '', "the backup is streaming files (walsender $pid)");
 is($node->safe_psql('postgres', "SELECT status FROM sgbackup.backups WHERE name = '$killed'"),
 	'running', 'sgbackup.backups shows it as running');
@@ -150,9 +139,7 @@ isnt($after, 'running', '... nor shown as running after the restart');
 my $next = $node->safe_psql('postgres', 'SELECT sgbackup_start(wait => true)');
 is($node->safe_psql('postgres', "SELECT status FROM sgbackup.backups WHERE name = '$next'"),
 	'completed', 'the next backup succeeds');
-($rc, my $uploads) = aws($s3, 's3api', 'list-multipart-uploads', '--bucket', $s3->{bucket},
-	'--prefix', "$prefix/");
-unlike($uploads, qr/"UploadId"/, 'no multipart upload is left behind');
+is(multipart_uploads($s3, "$prefix/"), 0, 'no multipart upload is left behind');
 
 # --- WAL archiving stuck: the backup says so ------------------------------------
 $node->safe_psql('postgres', q{ALTER SYSTEM SET archive_library = ''});
@@ -167,20 +154,15 @@ ok(wait_for_query($node, "SELECT status FROM sgbackup.backups WHERE name = '$stu
 	'it completes once archiving works again');
 
 # --- retention 3 with a permanent backup ---------------------------------------
-sub switch_wal
-{
-	$node->safe_psql('postgres', 'INSERT INTO big SELECT g, md5(g::text) FROM generate_series(1, 1000) g; SELECT pg_switch_wal()');
-	return;
-}
-switch_wal();
+next_wal($node);
 my $permanent = $node->safe_psql('postgres', 'SELECT sgbackup_start(permanent => true, wait => true)');
 my @managed;
 for (1 .. 7)
 {
-	switch_wal();
+	next_wal($node);
 	push @managed, $node->safe_psql('postgres', 'SELECT sgbackup_start(wait => true)');
 }
-switch_wal();
+next_wal($node);
 ok(wait_for_query($node, 'SELECT backlog FROM sgbackup.archiver', '0'), 'WAL is archived');
 sub wal_objects
 {

@@ -223,13 +223,6 @@ $conf
 
 my $node = node_with_user('guide', "$bucket/$prefix", $guide, 'sgbackup.retention = 1');
 
-sub switch_wal
-{
-	$node->safe_psql('postgres',
-		'CREATE TABLE IF NOT EXISTS t (i int); INSERT INTO t SELECT generate_series(1, 1000); SELECT pg_switch_wal()');
-	return;
-}
-
 sub objects_under
 {
 	my ($dir) = @_;
@@ -239,8 +232,8 @@ sub objects_under
 
 # --- wal-push -----------------------------------------------------------------
 my $offset = -s $gateway_log;
-switch_wal();
-switch_wal();
+next_wal($node);
+next_wal($node);
 ok(wait_for_query($node, 'SELECT backlog FROM sgbackup.archiver', '0'),
 	"the guide's policy archives WAL");
 is($node->safe_psql('postgres', 'SELECT last_failure IS NULL FROM sgbackup.archiver'), 't',
@@ -252,7 +245,7 @@ my @names;
 $offset = -s $gateway_log;
 for (1 .. 3)
 {
-	switch_wal();
+	next_wal($node);
 	push @names, $node->safe_psql('postgres', 'SELECT sgbackup_start(wait => true)');
 }
 is($node->safe_psql('postgres',
@@ -304,7 +297,7 @@ is_deeply([ grep { $wal_after{$_} } @older ], [], '... they are gone');
 is_deeply([ grep { !$wal_after{$_} } @newer ], [], 'the WAL from the kept backup on is all there');
 
 # --- sgbackup_delete -------------------------------------------------------------
-switch_wal();
+next_wal($node);
 push @names, $node->safe_psql('postgres', 'SELECT sgbackup_start(wait => true)');
 $offset = -s $gateway_log;
 ($ret, $out, $stderr) = $node->psql('postgres', "SELECT sgbackup_delete('$names[2]')");
@@ -319,7 +312,7 @@ my $dead_key = "$prefix/backups/backup-20000101-000000-000/base.tar.zst";
 ($rc, $out) = aws($s3, 's3api', 'create-multipart-upload', '--bucket', $bucket, '--key', $dead_key);
 my ($dead_id) = $out =~ /"UploadId":\s*"([^"]+)"/;
 ok($dead_id, 'an unfinished multipart upload, as a killed backup leaves');
-switch_wal();
+next_wal($node);
 my $log_offset = -s $node->logfile;
 $offset = -s $gateway_log;
 my $next = $node->safe_psql('postgres', 'SELECT sgbackup_start(wait => true)');

@@ -60,26 +60,9 @@ $session->quit;
 kill 'CONT', $proxy_pid;
 
 # --- a base backup: cancel, terminate, fast shutdown -------------------------------------
-sub uploads_of
-{
-	my ($name) = @_;
-	my ($rc, $list) = aws($s3, 's3api', 'list-multipart-uploads', '--bucket', $s3->{bucket},
-		'--prefix', "$prefix/backups/$name/");
-	return scalar(() = $list =~ /"UploadId"/g);
-}
-
-sub wait_for_uploads
-{
-	my ($name, $want) = @_;
-	my $until = time + 120;
-	while (time < $until)
-	{
-		my $n = uploads_of($name);
-		return 1 if ($want ? $n > 0 : $n == 0);
-		select(undef, undef, undef, 0.1);
-	}
-	return 0;
-}
+# the open multipart uploads of backup NAME; waiting until it has some or none
+sub uploads_of { return multipart_uploads($s3, "$prefix/backups/$_[0]/"); }
+sub wait_for_uploads { return wait_for_multipart($s3, "$prefix/backups/$_[0]/", $_[1]); }
 
 # a slow backup with server-side zstd (its sink does not pass cleanup on)
 sub start_slow_backup

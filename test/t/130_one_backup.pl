@@ -12,7 +12,6 @@ use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use SgTest;
 use Test::More;
-use Time::HiRes qw(time);
 
 my $s3 = s3_env();
 my $prefix = unique_prefix('onebackup');
@@ -33,23 +32,9 @@ sub basebackup
 		'>', '/dev/null', '2>', $out);
 }
 
-sub uploading
-{
-	my ($name) = @_;
-	my $until = time + 120;
-	while (time < $until)
-	{
-		my ($rc, $list) = aws($s3, 's3api', 'list-multipart-uploads', '--bucket', $s3->{bucket},
-			'--prefix', "$prefix/backups/$name/");
-		return 1 if $list =~ /"UploadId"/;
-		select(undef, undef, undef, 0.1);
-	}
-	return 0;
-}
-
 my $first_err = '';
 my $first = basebackup('first', \$first_err, '--max-rate', '4M');
-ok(uploading('first'), 'a slow pg_basebackup --target=sgbackup is uploading');
+ok(wait_for_multipart($s3, "$prefix/backups/first/", 1), 'a slow pg_basebackup --target=sgbackup is uploading');
 
 my $second_err = '';
 my $second = basebackup('second', \$second_err);
