@@ -87,14 +87,14 @@ report_failure(const char *file, const sg_error *err)
 static bool
 configure(sg_error *err)
 {
-	sg_options	o;
+	sg_config	o;
 	bool		ok;
 
 	/* what is loaded now is what a later change is compared with */
 	(void) sgb_applied_changed();
-	sg_options_init(&o);
-	ok = sgb_load_options(&o, err) && upload_pool_configure(&o, err);
-	sg_options_free(&o);
+	sg_config_init(&o);
+	ok = sgb_load_config(&o, err) && upload_pool_configure(&o, err);
+	sg_config_free(&o);
 	return ok;
 }
 

@@ -269,7 +269,7 @@ same_storage(const sg_storage *a, const sg_storage *b)
 }
 
 bool
-upload_pool_configure(const sg_options *o, sg_error *err)
+upload_pool_configure(const sg_config *o, sg_error *err)
 {
 	bool		changed;
 

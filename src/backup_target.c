@@ -44,7 +44,7 @@ typedef struct backup_sink
 	bbsink		base;
 	char	   *name;
 	bool		permanent;
-	sg_options	options;
+	sg_config	options;
 	s3_limits	limits;			/* stop when cancelled or terminated */
 	s3_client  *client;			/* for the small .json objects */
 	s3_writer  *writer;			/* the archive or manifest being written */
@@ -197,7 +197,7 @@ sink_begin_backup(bbsink *sink)
 	current_sink = s;
 	sg_error_clear(&err);
 	s->limits = sgb_backend_limits();
-	if (!sgb_load_options(&s->options, &err) || !s3_global_init(&err))
+	if (!sgb_load_config(&s->options, &err) || !s3_global_init(&err))
 		raise_error(s, &err);
 	s->client = s3_client_new(&s->options.storage, s->options.secrets_directory,
 							  &s->limits, &err);
@@ -348,7 +348,7 @@ cleanup_once(backup_sink *s)
 	s->claimed = false;
 	current_sink = NULL;
 	backup_info_free(&s->info);
-	sg_options_free(&s->options);
+	sg_config_free(&s->options);
 }
 
 static void
@@ -438,7 +438,7 @@ get_sink(bbsink *next, void *detail_arg)
 	if (colon)
 		*colon = '\0';
 	s->name = detail;
-	sg_options_init(&s->options);
+	sg_config_init(&s->options);
 	backup_info_init(&s->info);
 	/* the server's compression sinks do not pass cleanup on: see cleanup_once */
 	s->reset_cb.func = cleanup_on_reset;

@@ -235,15 +235,15 @@ lookup_setting(void *arg, const char *name)
 }
 
 bool
-sgb_load_options(sg_options *o, sg_error *err)
+sgb_load_config(sg_config *o, sg_error *err)
 {
-	const sg_backup_config *cluster;
+	const sg_cluster_backups *cluster;
 
 	sg_error_clear(err);
 	cluster = sgb_applied_cluster(err);
 	if (err->kind != SG_ERR_NONE)
 		return false;
-	return sg_options_load(o, lookup_setting, NULL, cluster,
+	return sg_config_load(o, lookup_setting, NULL, cluster,
 						   sgb_applied_find_storage, NULL, err);
 }
 

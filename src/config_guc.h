@@ -8,7 +8,7 @@
 
 #include "s3_client.h"
 #include "sg_error.h"
-#include "config_settings.h"
+#include "config.h"
 
 extern char *sgb_database;
 
@@ -20,10 +20,10 @@ extern void sgb_define_settings(void);
  * documents (read from the data directory, so it works in processes
  * without catalog access such as the archiver).
  */
-extern bool sgb_load_options(sg_options *o, sg_error *err);
+extern bool sgb_load_config(sg_config *o, sg_error *err);
 
 /* load the configuration in force and connect; ERROR on failure */
-extern s3_client *sgb_connect(sg_options *o);
+extern s3_client *sgb_connect(sg_config *o);
 
 /*
  * Request limits for S3 calls made by a backend or walsender: they stop

@@ -243,7 +243,7 @@ sg_storage_equal(const sg_storage *a, const sg_storage *b)
 }
 
 void
-sg_backup_config_init(sg_backup_config *b)
+sg_cluster_backups_init(sg_cluster_backups *b)
 {
 	memset(b, 0, sizeof(*b));
 	b->compression = SG_COMPRESSION_ZSTD;
@@ -254,17 +254,17 @@ sg_backup_config_init(sg_backup_config *b)
 }
 
 void
-sg_backup_config_free(sg_backup_config *b)
+sg_cluster_backups_free(sg_cluster_backups *b)
 {
 	free(b->object_storage);
 	free(b->path);
 	free(b->cron_schedule);
-	sg_backup_config_init(b);
+	sg_cluster_backups_init(b);
 }
 
 /* compression counts only when given */
 bool
-sg_backup_config_equal(const sg_backup_config *a, const sg_backup_config *b)
+sg_cluster_backups_equal(const sg_cluster_backups *a, const sg_cluster_backups *b)
 {
 	return str_eq(a->object_storage, b->object_storage) &&
 		str_eq(a->path, b->path) &&
@@ -1305,7 +1305,7 @@ read_object_storage(walker *w, const yaml_node_t *root, sg_storage *s)
 
 static bool
 read_performance(walker *w, const yaml_node_t *entry, const char *path,
-				 sg_backup_config *b)
+				 sg_cluster_backups *b)
 {
 	static const char *const keys[] = {
 		"maxNetworkBandwidth", "maxDiskBandwidth", "uploadDiskConcurrency",
@@ -1334,7 +1334,7 @@ read_performance(walker *w, const yaml_node_t *entry, const char *path,
 
 static bool
 read_compression(walker *w, const yaml_node_t *entry, const char *path,
-				 sg_backup_config *b)
+				 sg_cluster_backups *b)
 {
 	char	   *value = NULL;
 	char		fbuf[PATH_LEN];
@@ -1423,7 +1423,7 @@ check_cron(walker *w, const char *path, const char *value, int line)
 
 static bool
 read_backups(walker *w, const yaml_node_t *entry, const char *path,
-			 sg_backup_config *b)
+			 sg_cluster_backups *b)
 {
 	static const char *const keys[] = {
 		"sgObjectStorage", "path", "compression", "cronSchedule", "retention",
@@ -1469,7 +1469,7 @@ read_backups(walker *w, const yaml_node_t *entry, const char *path,
 }
 
 static bool
-read_cluster(walker *w, const yaml_node_t *root, sg_backup_config *b)
+read_cluster(walker *w, const yaml_node_t *root, sg_cluster_backups *b)
 {
 	yaml_node_t *spec;
 	yaml_node_t *conf;
@@ -1631,7 +1631,7 @@ sg_parse_documents(const char *yaml, size_t len, sg_document **docs, int *ndocs,
 			}
 			memset(&out[n], 0, sizeof(out[n]));
 			sg_storage_init(&out[n].storage);
-			sg_backup_config_init(&out[n].backups);
+			sg_cluster_backups_init(&out[n].backups);
 			w.doc = &doc;
 			w.err = err;
 			ok = read_document(&w, root, &out[n]);
@@ -1662,7 +1662,7 @@ sg_documents_free(sg_document *docs, int ndocs)
 	for (int i = 0; i < ndocs; i++)
 	{
 		sg_storage_free(&docs[i].storage);
-		sg_backup_config_free(&docs[i].backups);
+		sg_cluster_backups_free(&docs[i].backups);
 	}
 	free(docs);
 }
@@ -1716,7 +1716,7 @@ summarize_storage(const sg_storage *s)
 }
 
 static char *
-summarize_backups(const sg_backup_config *c)
+summarize_backups(const sg_cluster_backups *c)
 {
 	sg_buf		b;
 
@@ -1916,7 +1916,7 @@ emit_storage(yaml_emitter_t *e, const void *arg)
 }
 
 static bool
-emit_performance(yaml_emitter_t *e, const sg_backup_config *c)
+emit_performance(yaml_emitter_t *e, const sg_cluster_backups *c)
 {
 	if (c->upload_concurrency < 0 && c->max_network_bandwidth < 0 &&
 		c->max_disk_bandwidth < 0)
@@ -1932,7 +1932,7 @@ emit_performance(yaml_emitter_t *e, const sg_backup_config *c)
 static bool
 emit_backups(yaml_emitter_t *e, const void *arg)
 {
-	const sg_backup_config *c = arg;
+	const sg_cluster_backups *c = arg;
 
 	return emit_mapping_start(e, NULL) &&
 		emit_word(e, "apiVersion", "stackgres.io/v1") &&
@@ -2002,7 +2002,7 @@ sg_storage_to_yaml(const sg_storage *s)
 }
 
 char *
-sg_backup_config_to_yaml(const sg_backup_config *c)
+sg_cluster_backups_to_yaml(const sg_cluster_backups *c)
 {
 	if (c->object_storage == NULL)
 		return NULL;

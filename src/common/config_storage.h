@@ -56,7 +56,7 @@ typedef struct sg_storage
 } sg_storage;
 
 /* the backups section of an SGCluster (spec.configurations.backups[0]) */
-typedef struct sg_backup_config
+typedef struct sg_cluster_backups
 {
 	char	   *object_storage;	/* sgObjectStorage: name of a stored spec */
 	char	   *path;			/* backups[].path, or NULL */
@@ -67,7 +67,7 @@ typedef struct sg_backup_config
 	int			upload_concurrency;	/* performance.uploadConcurrency, -1 when not given */
 	int			max_network_bandwidth;	/* -1 when not given */
 	int			max_disk_bandwidth;	/* -1 when not given */
-} sg_backup_config;
+} sg_cluster_backups;
 
 /* what one YAML document turned out to be */
 typedef enum sg_doc_kind
@@ -80,7 +80,7 @@ typedef struct sg_document
 {
 	sg_doc_kind kind;
 	sg_storage	storage;		/* when kind == SG_DOC_OBJECT_STORAGE */
-	sg_backup_config backups;	/* when kind == SG_DOC_CLUSTER */
+	sg_cluster_backups backups;	/* when kind == SG_DOC_CLUSTER */
 } sg_document;
 
 extern void sg_storage_init(sg_storage *s);
@@ -88,10 +88,10 @@ extern void sg_storage_free(sg_storage *s);
 extern void sg_storage_copy(sg_storage *dst, const sg_storage *src);
 /* true when every field of a and b is the same */
 extern bool sg_storage_equal(const sg_storage *a, const sg_storage *b);
-extern void sg_backup_config_init(sg_backup_config *b);
-extern void sg_backup_config_free(sg_backup_config *b);
+extern void sg_cluster_backups_init(sg_cluster_backups *b);
+extern void sg_cluster_backups_free(sg_cluster_backups *b);
 /* true when every field of a and b is the same */
-extern bool sg_backup_config_equal(const sg_backup_config *a, const sg_backup_config *b);
+extern bool sg_cluster_backups_equal(const sg_cluster_backups *a, const sg_cluster_backups *b);
 
 /*
  * Split "bucket", "bucket/some/prefix" or "s3://bucket/prefix/" into
@@ -153,9 +153,9 @@ extern char *sg_storage_to_yaml(const sg_storage *s);
 /*
  * Serialize a backups section to a minimal SGCluster document (metadata.name
  * "applied") that sg_parse_documents reads back to an equal one
- * (sg_backup_config_equal).  NULL if c->object_storage is not set, or if
+ * (sg_cluster_backups_equal).  NULL if c->object_storage is not set, or if
  * libyaml fails.
  */
-extern char *sg_backup_config_to_yaml(const sg_backup_config *c);
+extern char *sg_cluster_backups_to_yaml(const sg_cluster_backups *c);
 
 #endif							/* SG_CONFIG_STORAGE_H */

@@ -4,7 +4,7 @@
  * document, bucket splitting, checks, summaries and the YAML round trip;
  * every character U+0001..U+00FF, U+2028, U+2029 and every byte that is not
  * UTF-8 in every string field; bucket paths and prefix lengths (with
- * sg_options_load, which joins them); cronSchedule; and the limits of
+ * sg_config_load, which joins them); cronSchedule; and the limits of
  * config_yaml_guard.c with how long each refusal takes.
  * Run from the top of the repository (it reads test/data).
  */
@@ -16,7 +16,7 @@
 
 #include "sg_buf.h"
 #include "config_storage.h"
-#include "config_settings.h"
+#include "config.h"
 #include "config_yaml_guard.h"
 #include "unit.h"
 
@@ -188,7 +188,7 @@ test_config_file(void)
 	sg_error	err;
 	int			n = parse_file("sgbackup-config.yaml", &d, &err);
 	sg_storage *s;
-	sg_backup_config *b;
+	sg_cluster_backups *b;
 	char	   *sum;
 
 	UNIT_OK(n == 2, "config file: two documents, empty one between skipped");
@@ -857,7 +857,7 @@ documents_equal(const sg_document *a, const sg_document *b)
 		return false;
 	if (a->kind == SG_DOC_OBJECT_STORAGE)
 		return sg_storage_equal(&a->storage, &b->storage);
-	return sg_backup_config_equal(&a->backups, &b->backups);
+	return sg_cluster_backups_equal(&a->backups, &b->backups);
 }
 
 /* the YAML a stored document is kept as */
@@ -866,7 +866,7 @@ document_to_yaml(const sg_document *d)
 {
 	if (d->kind == SG_DOC_OBJECT_STORAGE)
 		return sg_storage_to_yaml(&d->storage);
-	return sg_backup_config_to_yaml(&d->backups);
+	return sg_cluster_backups_to_yaml(&d->backups);
 }
 
 /* counts of one field and one form of the characters */
@@ -1256,8 +1256,8 @@ static void
 test_prefix_length_joined(void)
 {
 	sg_storage	spec;
-	sg_backup_config cluster;
-	sg_options	o;
+	sg_cluster_backups cluster;
+	sg_config	o;
 	sg_error	err;
 
 	sg_storage_init(&spec);
@@ -1270,14 +1270,14 @@ test_prefix_length_joined(void)
 	{
 		bool		ok;
 
-		sg_backup_config_init(&cluster);
+		sg_cluster_backups_init(&cluster);
 		cluster.object_storage = sg_strdup("st");
 		cluster.path = sg_malloc(n + 2);
 		cluster.path[0] = '/';
 		segments(cluster.path + 1, n);
-		sg_options_init(&o);
+		sg_config_init(&o);
 		sg_error_clear(&err);
-		ok = sg_options_load(&o, no_settings, NULL, &cluster, find_arg_spec, &spec, &err);
+		ok = sg_config_load(&o, no_settings, NULL, &cluster, find_arg_spec, &spec, &err);
 		if (n == SG_PREFIX_MAX - 501)
 			UNIT_OK(ok && strlen(o.storage.prefix) == SG_PREFIX_MAX,
 					"bucket prefix of 500 bytes and a path of %d: the prefix of %d bytes is accepted",
@@ -1287,8 +1287,8 @@ test_prefix_length_joined(void)
 					strstr(err.detail, "\"st\"") && strstr(err.detail, "1024"),
 					"bucket prefix of 500 bytes and a path of %d are refused together: %s | %s | %s",
 					n, err.msg, err.detail, err.hint);
-		sg_options_free(&o);
-		sg_backup_config_free(&cluster);
+		sg_config_free(&o);
+		sg_cluster_backups_free(&cluster);
 	}
 	sg_storage_free(&spec);
 }

@@ -1,5 +1,5 @@
 /*
- * config_settings.h - turning sgbackup's settings into the configuration in
+ * config.h - turning sgbackup's settings into the configuration in
  * force.  The server reads them from its GUCs, the program from SGBACKUP_*
  * environment variables and a --config file; both go through here, so the
  * same names mean the same thing everywhere.
@@ -11,8 +11,8 @@
  * compression, concurrency, schedule and retention where the settings are
  * left at their defaults.
  */
-#ifndef SG_CONFIG_SETTINGS_H
-#define SG_CONFIG_SETTINGS_H
+#ifndef SG_CONFIG_H
+#define SG_CONFIG_H
 
 #include <stdbool.h>
 
@@ -23,7 +23,7 @@
 #define SG_MAX_UPLOAD_CONCURRENCY 64
 #define SG_DEFAULT_RETENTION 5
 
-typedef struct sg_options
+typedef struct sg_config
 {
 	sg_storage	storage;		/* the bucket in force */
 	char	   *secrets_directory;	/* NULL when not set */
@@ -33,29 +33,29 @@ typedef struct sg_options
 	int			upload_concurrency;
 	char	   *cron_schedule;	/* NULL: no scheduled backups */
 	int			retention;
-} sg_options;
+} sg_config;
 
 /* returns a setting's value ("s3_bucket" → its value) or NULL/"" when unset */
 typedef const char *(*sg_lookup_fn) (void *arg, const char *name);
 
 /* finds a stored SGObjectStorage by name; false with err when missing */
-typedef bool (*sg_spec_fn) (void *arg, const char *name, sg_storage *out,
+typedef bool (*sg_find_storage_fn) (void *arg, const char *name, sg_storage *out,
 							sg_error *err);
 
-extern void sg_options_init(sg_options *o);
-extern void sg_options_free(sg_options *o);
+extern void sg_config_init(sg_config *o);
+extern void sg_config_free(sg_config *o);
 
 /*
  * Fill o from settings, the optional SGCluster backups section (may be
  * NULL) and the stored specs.  Fails with an error naming the setting or
  * field when something is missing or wrong (e.g. no bucket at all).
  */
-extern bool sg_options_load(sg_options *o, sg_lookup_fn lookup, void *lookup_arg,
-							const sg_backup_config *cluster,
-							sg_spec_fn find_spec, void *spec_arg,
+extern bool sg_config_load(sg_config *o, sg_lookup_fn lookup, void *lookup_arg,
+							const sg_cluster_backups *cluster,
+							sg_find_storage_fn find_spec, void *spec_arg,
 							sg_error *err);
 
 /* "true"/"on"/"yes"/"1" and their opposites; false if neither */
 extern bool sg_parse_bool(const char *value, bool *out);
 
-#endif							/* SG_CONFIG_SETTINGS_H */
+#endif							/* SG_CONFIG_H */

@@ -1,15 +1,15 @@
 /*
- * config_settings.c - settings to configuration in force (see config_settings.h).
+ * config.c - settings to configuration in force (see config.h).
  */
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "sg_buf.h"
-#include "config_settings.h"
+#include "config.h"
 
 void
-sg_options_init(sg_options *o)
+sg_config_init(sg_config *o)
 {
 	memset(o, 0, sizeof(*o));
 	sg_storage_init(&o->storage);
@@ -19,13 +19,13 @@ sg_options_init(sg_options *o)
 }
 
 void
-sg_options_free(sg_options *o)
+sg_config_free(sg_config *o)
 {
 	sg_storage_free(&o->storage);
 	free(o->secrets_directory);
 	free(o->object_storage);
 	free(o->cron_schedule);
-	sg_options_init(o);
+	sg_config_init(o);
 }
 
 bool
@@ -155,8 +155,8 @@ add_cluster_path(sg_storage *s, const char *path, sg_error *err)
 }
 
 static bool
-load_storage(sg_options *o, sg_lookup_fn lookup, void *lookup_arg,
-			 const sg_backup_config *cluster, sg_spec_fn find_spec,
+load_storage(sg_config *o, sg_lookup_fn lookup, void *lookup_arg,
+			 const sg_cluster_backups *cluster, sg_find_storage_fn find_spec,
 			 void *spec_arg, sg_error *err)
 {
 	const char *name = setting(lookup, lookup_arg, "object_storage");
@@ -179,7 +179,7 @@ load_storage(sg_options *o, sg_lookup_fn lookup, void *lookup_arg,
 
 /* SGCluster values fill in what the settings leave at their defaults */
 static void
-apply_cluster(sg_options *o, const sg_backup_config *c, bool compression_set,
+apply_cluster(sg_config *o, const sg_cluster_backups *c, bool compression_set,
 			  bool concurrency_set, bool retention_set)
 {
 	if (c->has_compression && !compression_set)
@@ -194,16 +194,16 @@ apply_cluster(sg_options *o, const sg_backup_config *c, bool compression_set,
 }
 
 bool
-sg_options_load(sg_options *o, sg_lookup_fn lookup, void *lookup_arg,
-				const sg_backup_config *cluster,
-				sg_spec_fn find_spec, void *spec_arg, sg_error *err)
+sg_config_load(sg_config *o, sg_lookup_fn lookup, void *lookup_arg,
+				const sg_cluster_backups *cluster,
+				sg_find_storage_fn find_spec, void *spec_arg, sg_error *err)
 {
 	const char *v;
 	bool		compression_set = false;
 	int			concurrency = -1;
 	int			retention = -1;
 
-	sg_options_free(o);
+	sg_config_free(o);
 	o->secrets_directory = sg_strdup(setting(lookup, lookup_arg, "secrets_directory"));
 	o->cron_schedule = sg_strdup(setting(lookup, lookup_arg, "cron_schedule"));
 	if ((v = setting(lookup, lookup_arg, "compression")) != NULL)
