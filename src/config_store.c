@@ -22,6 +22,7 @@
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
 
+#include "config_emit.h"
 #include "config_store.h"
 #include "archive_status.h"
 #include "sg_buf.h"

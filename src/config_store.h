@@ -24,7 +24,7 @@
 #ifndef SGBACKUP_CONFIG_STORE_H
 #define SGBACKUP_CONFIG_STORE_H
 
-#include "config_storage.h"
+#include "config_stackgres.h"
 #include "sg_error.h"
 
 #define SGB_APPLIED_DIR "sgbackup"

@@ -16,7 +16,7 @@
 
 #include <stdbool.h>
 
-#include "config_storage.h"
+#include "config_stackgres.h"
 #include "sg_error.h"
 
 #define SG_DEFAULT_UPLOAD_CONCURRENCY 4

@@ -15,6 +15,8 @@
 #include <time.h>
 
 #include "sg_buf.h"
+#include "config_emit.h"
+#include "config_stackgres.h"
 #include "config_storage.h"
 #include "config.h"
 #include "config_yaml_guard.h"
