@@ -245,29 +245,6 @@ upload_pool_stop(void)
 	memset(pool.jobs, 0, sizeof(pool.jobs));
 }
 
-static bool
-str_equal(const char *a, const char *b)
-{
-	return (a ? a : "")[0] == (b ? b : "")[0] && strcmp(a ? a : "", b ? b : "") == 0;
-}
-
-static bool
-same_storage(const sg_storage *a, const sg_storage *b)
-{
-	return str_equal(a->bucket, b->bucket) && str_equal(a->prefix, b->prefix) &&
-		str_equal(a->region, b->region) && str_equal(a->endpoint, b->endpoint) &&
-		a->force_path_style == b->force_path_style &&
-		str_equal(a->storage_class, b->storage_class) &&
-		a->use_iam_role == b->use_iam_role &&
-		str_equal(a->access_key_id.name, b->access_key_id.name) &&
-		str_equal(a->access_key_id.key, b->access_key_id.key) &&
-		str_equal(a->secret_access_key.name, b->secret_access_key.name) &&
-		str_equal(a->secret_access_key.key, b->secret_access_key.key) &&
-		str_equal(a->ca_certificate.name, b->ca_certificate.name) &&
-		str_equal(a->ca_certificate.key, b->ca_certificate.key) &&
-		str_equal(a->ca_file, b->ca_file);
-}
-
 bool
 upload_pool_configure(const sg_config *o, sg_error *err)
 {
@@ -276,8 +253,8 @@ upload_pool_configure(const sg_config *o, sg_error *err)
 	if (pool.nthreads > 0 && pool.nthreads != o->upload_concurrency)
 		upload_pool_stop();
 	pthread_mutex_lock(&pool.lock);
-	changed = pool.generation == 0 || !same_storage(&pool.storage, &o->storage) ||
-		!str_equal(pool.secrets_directory, o->secrets_directory) ||
+	changed = pool.generation == 0 || !sg_storage_equal(&pool.storage, &o->storage) ||
+		!sg_str_equal(pool.secrets_directory, o->secrets_directory) ||
 		pool.compression != o->compression || pool.level != o->compression_level;
 	if (changed)
 	{
