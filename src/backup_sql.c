@@ -26,7 +26,7 @@ PG_FUNCTION_INFO_V1(sgbackup_delete);
 static const char *const status_names[] = {"running", "completed", "failed"};
 
 /* a client for the configuration in force; ERROR when there is none */
-s3_client *
+static s3_client *
 sgb_connect(sg_config *o)
 {
 	sg_error	err;

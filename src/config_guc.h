@@ -22,9 +22,6 @@ extern void sgb_define_settings(void);
  */
 extern bool sgb_load_config(sg_config *o, sg_error *err);
 
-/* load the configuration in force and connect; ERROR on failure */
-extern s3_client *sgb_connect(sg_config *o);
-
 /*
  * Request limits for S3 calls made by a backend or walsender: they stop
  * within about a second when the statement is cancelled (pg_cancel_backend,
