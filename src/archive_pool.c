@@ -25,6 +25,7 @@
 
 #include "access/xlog_internal.h"
 
+#include "pace.h"
 #include "s3_client.h"
 #include "archive_pool.h"
 
@@ -70,6 +71,8 @@ static struct
 	char	   *secrets_directory;
 	sg_compression compression;
 	int			level;
+	int64_t		network_share;	/* sg_config_share of max_network_bandwidth */
+	int64_t		disk_share;		/* sg_config_share of max_disk_bandwidth */
 }			pool = {
 	.lock = PTHREAD_MUTEX_INITIALIZER,
 	.work = PTHREAD_COND_INITIALIZER,
@@ -135,6 +138,8 @@ prepare_client(worker *w, uint64 generation, sg_error *err)
 	w->compression = pool.compression;
 	w->level = pool.level;
 	w->generation = generation;
+	limits.max_bandwidth = pool.network_share;
+	sg_read_pacer_set(pool.disk_share, worker_cancelled, w);
 	pthread_mutex_unlock(&pool.lock);
 	limits.cancel_fn = worker_cancelled;
 	limits.cancel_arg = w;
@@ -255,7 +260,9 @@ upload_pool_configure(const sg_config *o, sg_error *err)
 	pthread_mutex_lock(&pool.lock);
 	changed = pool.generation == 0 || !sg_storage_equal(&pool.storage, &o->storage) ||
 		!sg_str_equal(pool.secrets_directory, o->secrets_directory) ||
-		pool.compression != o->compression || pool.level != o->compression_level;
+		pool.compression != o->compression || pool.level != o->compression_level ||
+		pool.network_share != sg_config_share(o, o->max_network_bandwidth) ||
+		pool.disk_share != sg_config_share(o, o->max_disk_bandwidth);
 	if (changed)
 	{
 		sg_storage_free(&pool.storage);
@@ -264,6 +271,8 @@ upload_pool_configure(const sg_config *o, sg_error *err)
 		pool.secrets_directory = sg_strdup(o->secrets_directory);
 		pool.compression = o->compression;
 		pool.level = o->compression_level;
+		pool.network_share = sg_config_share(o, o->max_network_bandwidth);
+		pool.disk_share = sg_config_share(o, o->max_disk_bandwidth);
 		__atomic_add_fetch(&pool.generation, 1, __ATOMIC_RELAXED);
 	}
 	pthread_mutex_unlock(&pool.lock);

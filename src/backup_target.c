@@ -38,6 +38,7 @@
 #include "privileges.h"
 #include "s3_writer.h"
 #include "config_guc.h"
+#include "pace.h"
 
 typedef struct backup_sink
 {
@@ -46,6 +47,7 @@ typedef struct backup_sink
 	bool		permanent;
 	sg_config	options;
 	s3_limits	limits;			/* stop when cancelled or terminated */
+	sg_pacer	pacer;			/* sgbackup.max_disk_bandwidth */
 	s3_client  *client;			/* for the small .json objects */
 	s3_writer  *writer;			/* the archive or manifest being written */
 	backup_info info;
@@ -199,6 +201,8 @@ sink_begin_backup(bbsink *sink)
 	s->limits = sgb_backend_limits();
 	if (!sgb_load_config(&s->options, &err) || !s3_global_init(&err))
 		raise_error(s, &err);
+	s->limits.max_bandwidth = sg_config_share(&s->options, s->options.max_network_bandwidth);
+	sg_pacer_init(&s->pacer, s->options.max_disk_bandwidth, s->limits.cancel_fn, NULL);
 	s->client = s3_client_new(&s->options.storage, s->options.secrets_directory,
 							  &s->limits, &err);
 	if (s->client == NULL)
@@ -235,7 +239,11 @@ sink_begin_archive(bbsink *sink, const char *archive_name)
 static void
 sink_archive_contents(bbsink *sink, size_t len)
 {
-	write_to((backup_sink *) sink, len);
+	backup_sink *s = (backup_sink *) sink;
+
+	if (!sg_pacer_account(&s->pacer, len))
+		CHECK_FOR_INTERRUPTS();
+	write_to(s, len);
 	bbsink_forward_archive_contents(sink, len);
 }
 

@@ -12,6 +12,13 @@
 
 extern char *sgb_database;
 
+/*
+ * Counts assignments of the settings the configuration is made from, in
+ * this process (at start and at each reload): a change of it means that
+ * the configuration may have changed.
+ */
+extern uint64 sgb_settings_changes;
+
 /* define every sgbackup.* setting; called from _PG_init */
 extern void sgb_define_settings(void);
 

@@ -1,6 +1,8 @@
 /*
- * config.c - settings to configuration in force (see config.h).
+ * config.c - the configuration in force, sg_config, made from the settings,
+ * an SGCluster backups section and the stored storages (see config.h).
  */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -16,6 +18,7 @@ sg_config_init(sg_config *o)
 	o->compression = SG_COMPRESSION_ZSTD;
 	o->upload_concurrency = SG_DEFAULT_UPLOAD_CONCURRENCY;
 	o->retention = SG_DEFAULT_RETENTION;
+	o->compression_level = SG_DEFAULT_COMPRESSION_LEVEL;
 }
 
 void
@@ -189,6 +192,10 @@ apply_cluster(sg_config *o, const sg_cluster_backups *c, bool compression_set,
 			SG_MAX_UPLOAD_CONCURRENCY : c->upload_concurrency;
 	if (c->retention > 0 && !retention_set)
 		o->retention = c->retention;
+	if (c->max_network_bandwidth > 0 && o->max_network_bandwidth == 0)
+		o->max_network_bandwidth = c->max_network_bandwidth;
+	if (c->max_disk_bandwidth > 0 && o->max_disk_bandwidth == 0)
+		o->max_disk_bandwidth = c->max_disk_bandwidth;
 	if (c->cron_schedule && o->cron_schedule == NULL)
 		o->cron_schedule = sg_strdup(c->cron_schedule);
 }
@@ -202,6 +209,8 @@ sg_config_load(sg_config *o, sg_lookup_fn lookup, void *lookup_arg,
 	bool		compression_set = false;
 	int			concurrency = -1;
 	int			retention = -1;
+	int			network = 0;
+	int			disk = 0;
 
 	sg_config_free(o);
 	o->secrets_directory = sg_strdup(setting(lookup, lookup_arg, "secrets_directory"));
@@ -219,8 +228,16 @@ sg_config_load(sg_config *o, sg_lookup_fn lookup, void *lookup_arg,
 	}
 	if (!setting_int(lookup, lookup_arg, "upload_concurrency", 1,
 					 SG_MAX_UPLOAD_CONCURRENCY, &concurrency, err) ||
-		!setting_int(lookup, lookup_arg, "retention", 1, 10000, &retention, err))
+		!setting_int(lookup, lookup_arg, "retention", 1, 10000, &retention, err) ||
+		!setting_int(lookup, lookup_arg, "compression_level", 1,
+					 SG_MAX_COMPRESSION_LEVEL, &o->compression_level, err) ||
+		!setting_int(lookup, lookup_arg, "max_network_bandwidth", 0, INT_MAX,
+					 &network, err) ||
+		!setting_int(lookup, lookup_arg, "max_disk_bandwidth", 0, INT_MAX,
+					 &disk, err))
 		return false;
+	o->max_network_bandwidth = network;
+	o->max_disk_bandwidth = disk;
 	if (concurrency > 0)
 		o->upload_concurrency = concurrency;
 	if (retention > 0)
@@ -230,4 +247,15 @@ sg_config_load(sg_config *o, sg_lookup_fn lookup, void *lookup_arg,
 					  concurrency > 0 && concurrency != SG_DEFAULT_UPLOAD_CONCURRENCY,
 					  retention > 0 && retention != SG_DEFAULT_RETENTION);
 	return load_storage(o, lookup, lookup_arg, cluster, find_spec, spec_arg, err);
+}
+
+int64_t
+sg_config_share(const sg_config *o, int64_t cap)
+{
+	int64_t		share;
+
+	if (cap <= 0)
+		return 0;
+	share = cap / (o->upload_concurrency > 0 ? o->upload_concurrency : 1);
+	return share > 0 ? share : 1;
 }
