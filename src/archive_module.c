@@ -83,19 +83,42 @@ report_failure(const char *file, const sg_error *err)
 	sgb_archiver_report_failure(file, text);
 }
 
+/*
+ * The configuration is loaded once per change, not per file: again only
+ * when the applied documents changed (sgb_applied_changed, which
+ * check_while_waiting also polls during an upload) or this process
+ * reloaded its settings (sgb_settings_changes moved: the archiver reloads
+ * them between files, before it hands us the next one), or the last load
+ * failed.
+ */
+static bool configured = false;
+static uint64 configured_settings = 0;
+
 /* load the configuration in force and hand it to the upload threads */
 static bool
 configure(sg_error *err)
 {
-	sg_options	o;
+	sg_config	o;
 	bool		ok;
 
 	/* what is loaded now is what a later change is compared with */
 	(void) sgb_applied_changed();
-	sg_options_init(&o);
-	ok = sgb_load_options(&o, err) && upload_pool_configure(&o, err);
-	sg_options_free(&o);
+	configured_settings = sgb_settings_changes;
+	sg_config_init(&o);
+	ok = sgb_load_config(&o, err) && upload_pool_configure(&o, err);
+	sg_config_free(&o);
+	configured = ok;
 	return ok;
+}
+
+/* configure() when something may have changed since the last time */
+static bool
+configure_if_changed(sg_error *err)
+{
+	if (configured && configured_settings == sgb_settings_changes &&
+		!sgb_applied_changed())
+		return true;
+	return configure(err);
 }
 
 static bool
@@ -104,7 +127,7 @@ check_configured(void)
 	sg_error	err;
 
 	sg_error_clear(&err);
-	if (configure(&err))
+	if (configure_if_changed(&err))
 		return true;
 	sgb_report(WARNING, &err);
 	report_failure("", &err);
@@ -122,7 +145,7 @@ archive_file_internal(const char *file, const char *path)
 	do
 	{
 		sg_error_clear(&err);
-		if (!configure(&err))
+		if (!configure_if_changed(&err))
 		{
 			sgb_report(WARNING, &err);
 			report_failure(file, &err);
@@ -130,6 +153,9 @@ archive_file_internal(const char *file, const char *path)
 		}
 		upload_pool_look_ahead(file);
 		outcome = upload_pool_archive(file, path, check_while_waiting, &result, &err);
+		/* check_while_waiting saw a change (and took it): load it */
+		if (outcome == POOL_AGAIN)
+			configured = false;
 	} while (outcome == POOL_AGAIN);
 	if (outcome != POOL_STORED)
 	{

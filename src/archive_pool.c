@@ -25,6 +25,7 @@
 
 #include "access/xlog_internal.h"
 
+#include "pace.h"
 #include "s3_client.h"
 #include "archive_pool.h"
 
@@ -70,6 +71,8 @@ static struct
 	char	   *secrets_directory;
 	sg_compression compression;
 	int			level;
+	int64_t		network_share;	/* sg_config_share of max_network_bandwidth */
+	int64_t		disk_share;		/* sg_config_share of max_disk_bandwidth */
 }			pool = {
 	.lock = PTHREAD_MUTEX_INITIALIZER,
 	.work = PTHREAD_COND_INITIALIZER,
@@ -135,6 +138,8 @@ prepare_client(worker *w, uint64 generation, sg_error *err)
 	w->compression = pool.compression;
 	w->level = pool.level;
 	w->generation = generation;
+	limits.max_bandwidth = pool.network_share;
+	sg_read_pacer_set(pool.disk_share, worker_cancelled, w);
 	pthread_mutex_unlock(&pool.lock);
 	limits.cancel_fn = worker_cancelled;
 	limits.cancel_arg = w;
@@ -245,40 +250,19 @@ upload_pool_stop(void)
 	memset(pool.jobs, 0, sizeof(pool.jobs));
 }
 
-static bool
-str_equal(const char *a, const char *b)
-{
-	return (a ? a : "")[0] == (b ? b : "")[0] && strcmp(a ? a : "", b ? b : "") == 0;
-}
-
-static bool
-same_storage(const sg_storage *a, const sg_storage *b)
-{
-	return str_equal(a->bucket, b->bucket) && str_equal(a->prefix, b->prefix) &&
-		str_equal(a->region, b->region) && str_equal(a->endpoint, b->endpoint) &&
-		a->force_path_style == b->force_path_style &&
-		str_equal(a->storage_class, b->storage_class) &&
-		a->use_iam_role == b->use_iam_role &&
-		str_equal(a->access_key_id.name, b->access_key_id.name) &&
-		str_equal(a->access_key_id.key, b->access_key_id.key) &&
-		str_equal(a->secret_access_key.name, b->secret_access_key.name) &&
-		str_equal(a->secret_access_key.key, b->secret_access_key.key) &&
-		str_equal(a->ca_certificate.name, b->ca_certificate.name) &&
-		str_equal(a->ca_certificate.key, b->ca_certificate.key) &&
-		str_equal(a->ca_file, b->ca_file);
-}
-
 bool
-upload_pool_configure(const sg_options *o, sg_error *err)
+upload_pool_configure(const sg_config *o, sg_error *err)
 {
 	bool		changed;
 
 	if (pool.nthreads > 0 && pool.nthreads != o->upload_concurrency)
 		upload_pool_stop();
 	pthread_mutex_lock(&pool.lock);
-	changed = pool.generation == 0 || !same_storage(&pool.storage, &o->storage) ||
-		!str_equal(pool.secrets_directory, o->secrets_directory) ||
-		pool.compression != o->compression || pool.level != o->compression_level;
+	changed = pool.generation == 0 || !sg_storage_equal(&pool.storage, &o->storage) ||
+		!sg_str_equal(pool.secrets_directory, o->secrets_directory) ||
+		pool.compression != o->compression || pool.level != o->compression_level ||
+		pool.network_share != sg_config_share(o, o->max_network_bandwidth) ||
+		pool.disk_share != sg_config_share(o, o->max_disk_bandwidth);
 	if (changed)
 	{
 		sg_storage_free(&pool.storage);
@@ -287,6 +271,8 @@ upload_pool_configure(const sg_options *o, sg_error *err)
 		pool.secrets_directory = sg_strdup(o->secrets_directory);
 		pool.compression = o->compression;
 		pool.level = o->compression_level;
+		pool.network_share = sg_config_share(o, o->max_network_bandwidth);
+		pool.disk_share = sg_config_share(o, o->max_disk_bandwidth);
 		__atomic_add_fetch(&pool.generation, 1, __ATOMIC_RELAXED);
 	}
 	pthread_mutex_unlock(&pool.lock);

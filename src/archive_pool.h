@@ -13,7 +13,7 @@
 #include <stdbool.h>
 
 #include "sg_error.h"
-#include "config_settings.h"
+#include "config.h"
 #include "wal_store.h"
 
 /* what the archiver's check says while it waits for an upload */
@@ -33,7 +33,7 @@ typedef enum pool_outcome
 } pool_outcome;
 
 /* (re)start the threads for o; changes of bucket or credentials make new connections */
-extern bool upload_pool_configure(const sg_options *o, sg_error *err);
+extern bool upload_pool_configure(const sg_config *o, sg_error *err);
 
 /* queue the ready WAL files that come after "file" in archive order */
 extern void upload_pool_look_ahead(const char *file);

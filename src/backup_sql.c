@@ -26,16 +26,16 @@ PG_FUNCTION_INFO_V1(sgbackup_delete);
 static const char *const status_names[] = {"running", "completed", "failed"};
 
 /* a client for the configuration in force; ERROR when there is none */
-s3_client *
-sgb_connect(sg_options *o)
+static s3_client *
+sgb_connect(sg_config *o)
 {
 	sg_error	err;
 	s3_client  *c;
 	s3_limits	limits = sgb_backend_limits();
 
 	sg_error_clear(&err);
-	sg_options_init(o);
-	if (!sgb_load_options(o, &err) || !s3_global_init(&err))
+	sg_config_init(o);
+	if (!sgb_load_config(o, &err) || !s3_global_init(&err))
 		sgb_report(ERROR, &err);
 	c = s3_client_new(&o->storage, o->secrets_directory, &limits, &err);
 	if (c == NULL)
@@ -122,7 +122,7 @@ Datum
 sgbackup_backups(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	sg_options	o;
+	sg_config	o;
 	s3_client  *c;
 	backup_info *list;
 	int			n;
@@ -135,7 +135,7 @@ sgbackup_backups(PG_FUNCTION_ARGS)
 	sg_error_clear(&err);
 	ok = backup_catalog_list(c, sgb_backup_is_running, NULL, &list, &n, &err);
 	s3_client_free(c);
-	sg_options_free(&o);
+	sg_config_free(&o);
 	if (!ok)
 		sgb_report(ERROR, &err);
 	for (int i = 0; i < n; i++)
@@ -148,7 +148,7 @@ Datum
 sgbackup_apply_retention(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	sg_options	o;
+	sg_config	o;
 	s3_client  *c;
 	retention_plan plan;
 	sg_error	err;
@@ -160,7 +160,7 @@ sgbackup_apply_retention(PG_FUNCTION_ARGS)
 	sg_error_clear(&err);
 	ok = sg_retention_run(c, o.retention, sgb_backup_is_running, NULL, &plan, &err);
 	s3_client_free(c);
-	sg_options_free(&o);
+	sg_config_free(&o);
 	if (!ok)
 		sgb_report(ERROR, &err);
 	for (int i = 0; i < plan.nbackups + plan.nwal; i++)
@@ -181,7 +181,7 @@ Datum
 sgbackup_delete(PG_FUNCTION_ARGS)
 {
 	char	   *name = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	sg_options	o;
+	sg_config	o;
 	s3_client  *c;
 	sg_error	err;
 	bool		ok;
@@ -195,7 +195,7 @@ sgbackup_delete(PG_FUNCTION_ARGS)
 	sg_error_clear(&err);
 	ok = backup_catalog_delete(c, name, &err);
 	s3_client_free(c);
-	sg_options_free(&o);
+	sg_config_free(&o);
 	if (!ok)
 		sgb_report(ERROR, &err);
 	PG_RETURN_BOOL(true);

@@ -38,14 +38,16 @@
 #include "privileges.h"
 #include "s3_writer.h"
 #include "config_guc.h"
+#include "pace.h"
 
 typedef struct backup_sink
 {
 	bbsink		base;
 	char	   *name;
 	bool		permanent;
-	sg_options	options;
+	sg_config	options;
 	s3_limits	limits;			/* stop when cancelled or terminated */
+	sg_pacer	pacer;			/* sgbackup.max_disk_bandwidth */
 	s3_client  *client;			/* for the small .json objects */
 	s3_writer  *writer;			/* the archive or manifest being written */
 	backup_info info;
@@ -197,8 +199,10 @@ sink_begin_backup(bbsink *sink)
 	current_sink = s;
 	sg_error_clear(&err);
 	s->limits = sgb_backend_limits();
-	if (!sgb_load_options(&s->options, &err) || !s3_global_init(&err))
+	if (!sgb_load_config(&s->options, &err) || !s3_global_init(&err))
 		raise_error(s, &err);
+	s->limits.max_bandwidth = sg_config_share(&s->options, s->options.max_network_bandwidth);
+	sg_pacer_init(&s->pacer, s->options.max_disk_bandwidth, s->limits.cancel_fn, NULL);
 	s->client = s3_client_new(&s->options.storage, s->options.secrets_directory,
 							  &s->limits, &err);
 	if (s->client == NULL)
@@ -235,7 +239,11 @@ sink_begin_archive(bbsink *sink, const char *archive_name)
 static void
 sink_archive_contents(bbsink *sink, size_t len)
 {
-	write_to((backup_sink *) sink, len);
+	backup_sink *s = (backup_sink *) sink;
+
+	if (!sg_pacer_account(&s->pacer, len))
+		CHECK_FOR_INTERRUPTS();
+	write_to(s, len);
 	bbsink_forward_archive_contents(sink, len);
 }
 
@@ -348,7 +356,7 @@ cleanup_once(backup_sink *s)
 	s->claimed = false;
 	current_sink = NULL;
 	backup_info_free(&s->info);
-	sg_options_free(&s->options);
+	sg_config_free(&s->options);
 }
 
 static void
@@ -438,7 +446,7 @@ get_sink(bbsink *next, void *detail_arg)
 	if (colon)
 		*colon = '\0';
 	s->name = detail;
-	sg_options_init(&s->options);
+	sg_config_init(&s->options);
 	backup_info_init(&s->info);
 	/* the server's compression sinks do not pass cleanup on: see cleanup_once */
 	s->reset_cb.func = cleanup_on_reset;

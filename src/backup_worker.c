@@ -312,7 +312,7 @@ socket_directory(void)
 }
 
 static char *
-base_backup_command(const worker_args *args, const sg_options *o)
+base_backup_command(const worker_args *args, const sg_config *o)
 {
 	StringInfoData cmd;
 
@@ -443,7 +443,7 @@ void
 sgb_backup_worker_main(Datum arg)
 {
 	worker_args args;
-	sg_options	o;
+	sg_config	o;
 	sg_error	err;
 	char		conninfo[2 * MAXPGPATH];
 	PGconn	   *conn;
@@ -458,9 +458,9 @@ sgb_backup_worker_main(Datum arg)
 	LWLockRelease(state->lock);
 	before_shmem_exit(release_on_exit, (Datum) 0);
 
-	sg_options_init(&o);
+	sg_config_init(&o);
 	sg_error_clear(&err);
-	if (!sgb_load_options(&o, &err))
+	if (!sgb_load_config(&o, &err))
 		error = psprintf("%s", err.msg);
 	else
 	{
@@ -477,7 +477,7 @@ sgb_backup_worker_main(Datum arg)
 		}
 		PQfinish(conn);
 	}
-	sg_options_free(&o);
+	sg_config_free(&o);
 	if (error)
 	{
 		ereport(LOG, (errmsg("backup \"%s\" failed: %s", args.name, error)));

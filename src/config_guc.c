@@ -8,6 +8,8 @@
  */
 #include "postgres.h"
 
+#include <limits.h>
+
 #include "miscadmin.h"
 #include "utils/guc.h"
 
@@ -31,6 +33,11 @@ static int	compression = SG_COMPRESSION_ZSTD;
 static int	upload_concurrency = SG_DEFAULT_UPLOAD_CONCURRENCY;
 static char *cron_schedule = NULL;
 static int	retention = SG_DEFAULT_RETENTION;
+static int	compression_level = SG_DEFAULT_COMPRESSION_LEVEL;
+static int	max_network_bandwidth = 0;
+static int	max_disk_bandwidth = 0;
+
+uint64		sgb_settings_changes = 0;
 
 static const struct config_enum_entry storage_class_options[] = {
 	{"STANDARD", 0, false},
@@ -119,12 +126,36 @@ check_cron(char **newval, void **extra, GucSource source)
 	return false;
 }
 
+/*
+ * Assign hooks of every setting the configuration is made from: each
+ * assignment (at start and at each reload of the settings in this process)
+ * counts, so that a process can tell that its configuration may be out of
+ * date without comparing every value.
+ */
+static void
+count_string(const char *newval, void *extra)
+{
+	sgb_settings_changes++;
+}
+
+static void
+count_bool(bool newval, void *extra)
+{
+	sgb_settings_changes++;
+}
+
+static void
+count_int(int newval, void *extra)
+{
+	sgb_settings_changes++;
+}
+
 static void
 define_string(const char *name, const char *desc, char **var,
 			  GucStringCheckHook check)
 {
 	DefineCustomStringVariable(name, desc, NULL, var, "", PGC_SIGHUP, 0,
-							   check, NULL, NULL);
+							   check, count_string, NULL);
 }
 
 static void
@@ -142,15 +173,15 @@ define_s3_settings(void)
 	DefineCustomBoolVariable("sgbackup.s3_force_path_style",
 							 "Use path-style instead of virtual-hosted addressing.",
 							 NULL, &s3_force_path_style, false, PGC_SIGHUP, 0,
-							 NULL, NULL, NULL);
+							 NULL, count_bool, NULL);
 	DefineCustomEnumVariable("sgbackup.s3_storage_class",
 							 "S3 storage class of uploaded objects.",
 							 NULL, &s3_storage_class, 0, storage_class_options,
-							 PGC_SIGHUP, 0, NULL, NULL, NULL);
+							 PGC_SIGHUP, 0, NULL, count_int, NULL);
 	DefineCustomBoolVariable("sgbackup.s3_use_iam_role",
 							 "Take credentials from the environment's IAM role.",
 							 NULL, &s3_use_iam_role, false, PGC_SIGHUP, 0,
-							 NULL, NULL, NULL);
+							 NULL, count_bool, NULL);
 	define_string("sgbackup.s3_ca_file",
 				  "PEM bundle of certificate authorities to trust for the endpoint.",
 				  &s3_ca_file, check_absolute_path);
@@ -174,13 +205,13 @@ sgb_define_settings(void)
 							 "Compression of stored WAL and backups.",
 							 NULL, &compression, SG_COMPRESSION_ZSTD,
 							 compression_options, PGC_SIGHUP, 0,
-							 NULL, NULL, NULL);
+							 NULL, count_int, NULL);
 	DefineCustomIntVariable("sgbackup.upload_concurrency",
 							"Parallel uploads (WAL look-ahead, backup parts).",
 							NULL, &upload_concurrency,
 							SG_DEFAULT_UPLOAD_CONCURRENCY, 1,
 							SG_MAX_UPLOAD_CONCURRENCY, PGC_SIGHUP, 0,
-							NULL, NULL, NULL);
+							NULL, count_int, NULL);
 	define_string("sgbackup.cron_schedule",
 				  "Five-field cron schedule (UTC) of base backups; empty: none.",
 				  &cron_schedule, check_cron);
@@ -193,7 +224,23 @@ sgb_define_settings(void)
 	DefineCustomIntVariable("sgbackup.retention",
 							"Number of managed base backups to keep.",
 							NULL, &retention, SG_DEFAULT_RETENTION, 1, 10000,
-							PGC_SIGHUP, 0, NULL, NULL, NULL);
+							PGC_SIGHUP, 0, NULL, count_int, NULL);
+	DefineCustomIntVariable("sgbackup.compression_level",
+							"Compression level: zstd 1 to 19; lz4 1-2 fast, 3 and up LZ4 HC (at most 12).",
+							NULL, &compression_level,
+							SG_DEFAULT_COMPRESSION_LEVEL, 1,
+							SG_MAX_COMPRESSION_LEVEL, PGC_SIGHUP, 0,
+							NULL, count_int, NULL);
+	DefineCustomIntVariable("sgbackup.max_network_bandwidth",
+							"Most bytes per second sent to S3 by one upload (WAL or backup); 0: no limit.",
+							"Shared by the operation's parallel connections (upload_concurrency).",
+							&max_network_bandwidth, 0, 0, INT_MAX,
+							PGC_SIGHUP, GUC_UNIT_BYTE, NULL, count_int, NULL);
+	DefineCustomIntVariable("sgbackup.max_disk_bandwidth",
+							"Most bytes per second read from disk for uploads; 0: no limit.",
+							"Shared by the operation's parallel readers (upload_concurrency).",
+							&max_disk_bandwidth, 0, 0, INT_MAX,
+							PGC_SIGHUP, GUC_UNIT_BYTE, NULL, count_int, NULL);
 	MarkGUCPrefixReserved("sgbackup");
 }
 
@@ -229,21 +276,27 @@ lookup_setting(void *arg, const char *name)
 		snprintf(number, sizeof(number), "%d", upload_concurrency);
 	else if (strcmp(name, "retention") == 0)
 		snprintf(number, sizeof(number), "%d", retention);
+	else if (strcmp(name, "compression_level") == 0)
+		snprintf(number, sizeof(number), "%d", compression_level);
+	else if (strcmp(name, "max_network_bandwidth") == 0)
+		snprintf(number, sizeof(number), "%d", max_network_bandwidth);
+	else if (strcmp(name, "max_disk_bandwidth") == 0)
+		snprintf(number, sizeof(number), "%d", max_disk_bandwidth);
 	else
 		return NULL;
 	return number;
 }
 
 bool
-sgb_load_options(sg_options *o, sg_error *err)
+sgb_load_config(sg_config *o, sg_error *err)
 {
-	const sg_backup_config *cluster;
+	const sg_cluster_backups *cluster;
 
 	sg_error_clear(err);
 	cluster = sgb_applied_cluster(err);
 	if (err->kind != SG_ERR_NONE)
 		return false;
-	return sg_options_load(o, lookup_setting, NULL, cluster,
+	return sg_config_load(o, lookup_setting, NULL, cluster,
 						   sgb_applied_find_storage, NULL, err);
 }
 

@@ -8,9 +8,16 @@
 
 #include "s3_client.h"
 #include "sg_error.h"
-#include "config_settings.h"
+#include "config.h"
 
 extern char *sgb_database;
+
+/*
+ * Counts assignments of the settings the configuration is made from, in
+ * this process (at start and at each reload): a change of it means that
+ * the configuration may have changed.
+ */
+extern uint64 sgb_settings_changes;
 
 /* define every sgbackup.* setting; called from _PG_init */
 extern void sgb_define_settings(void);
@@ -20,10 +27,7 @@ extern void sgb_define_settings(void);
  * documents (read from the data directory, so it works in processes
  * without catalog access such as the archiver).
  */
-extern bool sgb_load_options(sg_options *o, sg_error *err);
-
-/* load the configuration in force and connect; ERROR on failure */
-extern s3_client *sgb_connect(sg_options *o);
+extern bool sgb_load_config(sg_config *o, sg_error *err);
 
 /*
  * Request limits for S3 calls made by a backend or walsender: they stop

@@ -22,6 +22,7 @@
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
 
+#include "config_emit.h"
 #include "config_store.h"
 #include "archive_status.h"
 #include "sg_buf.h"
@@ -189,9 +190,9 @@ sgb_applied_store_storage(const sg_storage *s)
 }
 
 void
-sgb_applied_store_cluster(const sg_backup_config *c)
+sgb_applied_store_cluster(const sg_cluster_backups *c)
 {
-	char	   *yaml = sg_backup_config_to_yaml(c);
+	char	   *yaml = sg_cluster_backups_to_yaml(c);
 	Oid			types[1] = {TEXTOID};
 	Datum		values[1];
 
@@ -499,7 +500,7 @@ static int	cluster_ndocs = 0;
 static struct timespec cluster_mtime;
 static off_t cluster_size = -1;
 
-const sg_backup_config *
+const sg_cluster_backups *
 sgb_applied_cluster(sg_error *err)
 {
 	char		path[MAXPGPATH];

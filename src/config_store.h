@@ -24,14 +24,14 @@
 #ifndef SGBACKUP_CONFIG_STORE_H
 #define SGBACKUP_CONFIG_STORE_H
 
-#include "config_storage.h"
+#include "config_stackgres.h"
 #include "sg_error.h"
 
 #define SGB_APPLIED_DIR "sgbackup"
 
 /* store a document in its table; its file follows at commit (backend only) */
 extern void sgb_applied_store_storage(const sg_storage *s);
-extern void sgb_applied_store_cluster(const sg_backup_config *c);
+extern void sgb_applied_store_cluster(const sg_cluster_backups *c);
 
 /*
  * Rewrite every file from the tables when the transaction commits, and
@@ -43,7 +43,7 @@ extern void sgb_applied_sync_all(void);
 /* register the transaction callbacks; from _PG_init */
 extern void sgb_applied_init(void);
 
-/* read a stored SGObjectStorage by name (sg_spec_fn for sg_options_load) */
+/* read a stored SGObjectStorage by name (sg_find_storage_fn for sg_config_load) */
 extern bool sgb_applied_find_storage(void *arg, const char *name,
 									 sg_storage *out, sg_error *err);
 
@@ -51,7 +51,7 @@ extern bool sgb_applied_find_storage(void *arg, const char *name,
  * The applied SGCluster backups section, or NULL when none was applied.
  * Cached; re-read when the file changes.  Errors are reported in err.
  */
-extern const sg_backup_config *sgb_applied_cluster(sg_error *err);
+extern const sg_cluster_backups *sgb_applied_cluster(sg_error *err);
 
 /*
  * True when the applied files changed since the last call (the archiver

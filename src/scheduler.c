@@ -217,13 +217,13 @@ static bool
 current_schedule(sg_cron *cron, int *keep)
 {
 	static char *reported = NULL;
-	sg_options	o;
+	sg_config	o;
 	sg_error	err;
 	bool		ok = false;
 
-	sg_options_init(&o);
+	sg_config_init(&o);
 	sg_error_clear(&err);
-	if (sgb_load_options(&o, &err) && o.cron_schedule &&
+	if (sgb_load_config(&o, &err) && o.cron_schedule &&
 		sg_cron_parse(o.cron_schedule, cron, &err))
 	{
 		*keep = o.retention;
@@ -236,7 +236,7 @@ current_schedule(sg_cron *cron, int *keep)
 		free(reported);
 		reported = sg_strdup(err.msg);
 	}
-	sg_options_free(&o);
+	sg_config_free(&o);
 	return ok;
 }
 
@@ -274,14 +274,14 @@ take_backup(MemoryContext loop_context)
 static void
 apply_retention(int keep)
 {
-	sg_options	o;
+	sg_config	o;
 	sg_error	err;
 	s3_client  *c = NULL;
 	retention_plan plan;
 
-	sg_options_init(&o);
+	sg_config_init(&o);
 	sg_error_clear(&err);
-	if (sgb_load_options(&o, &err) &&
+	if (sgb_load_config(&o, &err) &&
 		(c = s3_client_new(&o.storage, o.secrets_directory, NULL, &err)) != NULL &&
 		sg_retention_run(c, keep, sgb_backup_is_running, NULL, &plan, &err))
 	{
@@ -294,7 +294,7 @@ apply_retention(int keep)
 		sgb_report(LOG, &err);
 	if (c)
 		s3_client_free(c);
-	sg_options_free(&o);
+	sg_config_free(&o);
 }
 
 /* state carried from one loop to the next */

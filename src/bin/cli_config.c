@@ -80,10 +80,10 @@ read_config(const char *path, config_file *cf, sg_error *err)
 }
 
 /* the SGCluster's choice, else the file's first SGObjectStorage */
-static const sg_backup_config *
+static const sg_cluster_backups *
 select_storage(config_file *cf)
 {
-	const sg_backup_config *cluster = NULL;
+	const sg_cluster_backups *cluster = NULL;
 
 	for (int i = 0; i < cf->ndocs; i++)
 		if (cf->docs[i].kind == SG_DOC_CLUSTER && cluster == NULL)
@@ -97,10 +97,10 @@ select_storage(config_file *cf)
 }
 
 bool
-cli_load_options(const char *config_path, sg_options *o, sg_error *err)
+cli_load_config(const char *config_path, sg_config *o, sg_error *err)
 {
 	config_file cf = {0};
-	const sg_backup_config *cluster = NULL;
+	const sg_cluster_backups *cluster = NULL;
 	bool		ok;
 
 	sg_error_clear(err);
@@ -108,7 +108,7 @@ cli_load_options(const char *config_path, sg_options *o, sg_error *err)
 		return false;
 	if (config_path)
 		cluster = select_storage(&cf);
-	ok = sg_options_load(o, lookup, config_path ? &cf : NULL, cluster,
+	ok = sg_config_load(o, lookup, config_path ? &cf : NULL, cluster,
 						 find_spec, &cf, err);
 	if (cf.docs)
 		sg_documents_free(cf.docs, cf.ndocs);

@@ -6,10 +6,10 @@
 #ifndef SG_CLI_CONFIG_H
 #define SG_CLI_CONFIG_H
 
-#include "config_settings.h"
+#include "config.h"
 
 /* load the configuration; config_path may be NULL */
-extern bool cli_load_options(const char *config_path, sg_options *o, sg_error *err);
+extern bool cli_load_config(const char *config_path, sg_config *o, sg_error *err);
 
 /* print err to stderr as "sgbackup: msg" with DETAIL and HINT lines */
 extern void cli_report(const sg_error *err);

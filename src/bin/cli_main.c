@@ -58,12 +58,12 @@ fail(const sg_error *err)
 
 /* configuration and a connected client, or NULL after reporting */
 static s3_client *
-connect_storage(const char *config_path, sg_options *o, sg_error *err)
+connect_storage(const char *config_path, sg_config *o, sg_error *err)
 {
 	s3_client  *c;
 
-	sg_options_init(o);
-	if (!cli_load_options(config_path, o, err) || !s3_global_init(err))
+	sg_config_init(o);
+	if (!cli_load_config(config_path, o, err) || !s3_global_init(err))
 		return NULL;
 	c = s3_client_new(&o->storage, o->secrets_directory, NULL, err);
 	return c;
@@ -72,7 +72,7 @@ connect_storage(const char *config_path, sg_options *o, sg_error *err)
 static int
 cmd_wal_push(const char *config_path, const char *path)
 {
-	sg_options	o;
+	sg_config	o;
 	sg_error	err;
 	s3_client  *c;
 	wal_push_result result;
@@ -95,7 +95,7 @@ cmd_wal_push(const char *config_path, const char *path)
 	}
 	ok = wal_push(c, path, name, o.compression, o.compression_level, &result, &err);
 	s3_client_free(c);
-	sg_options_free(&o);
+	sg_config_free(&o);
 	free(copy);
 	return ok ? 0 : fail(&err);
 }
@@ -103,7 +103,7 @@ cmd_wal_push(const char *config_path, const char *path)
 static int
 cmd_wal_fetch(const char *config_path, const char *name, const char *dest)
 {
-	sg_options	o;
+	sg_config	o;
 	sg_error	err;
 	s3_client  *c;
 	int			rc;
@@ -115,7 +115,7 @@ cmd_wal_fetch(const char *config_path, const char *name, const char *dest)
 	{
 		rc = wal_fetch(c, name, dest, &err);
 		s3_client_free(c);
-		sg_options_free(&o);
+		sg_config_free(&o);
 		if (rc == 1)
 			return 0;
 		if (rc == 0)
@@ -160,7 +160,7 @@ print_backup(const backup_info *b)
 static int
 cmd_backup_list(const char *config_path, bool json)
 {
-	sg_options	o;
+	sg_config	o;
 	sg_error	err;
 	s3_client  *c;
 	backup_info *list;
@@ -172,7 +172,7 @@ cmd_backup_list(const char *config_path, bool json)
 		return fail(&err);
 	ok = backup_catalog_list(c, NULL, NULL, &list, &n, &err);
 	s3_client_free(c);
-	sg_options_free(&o);
+	sg_config_free(&o);
 	if (!ok)
 		return fail(&err);
 	if (json)
@@ -202,7 +202,7 @@ cmd_backup_list(const char *config_path, bool json)
 static int
 cmd_retention(const char *config_path)
 {
-	sg_options	o;
+	sg_config	o;
 	sg_error	err;
 	s3_client  *c;
 	retention_plan plan;
@@ -213,7 +213,7 @@ cmd_retention(const char *config_path)
 		return fail(&err);
 	ok = sg_retention_run(c, o.retention, NULL, NULL, &plan, &err);
 	s3_client_free(c);
-	sg_options_free(&o);
+	sg_config_free(&o);
 	if (!ok)
 		return fail(&err);
 	for (int i = 0; i < plan.nbackups; i++)
@@ -227,7 +227,7 @@ cmd_retention(const char *config_path)
 static int
 cmd_delete(const char *config_path, const char *name)
 {
-	sg_options	o;
+	sg_config	o;
 	sg_error	err;
 	s3_client  *c;
 	bool		ok;
@@ -237,7 +237,7 @@ cmd_delete(const char *config_path, const char *name)
 		return fail(&err);
 	ok = backup_catalog_delete(c, name, &err);
 	s3_client_free(c);
-	sg_options_free(&o);
+	sg_config_free(&o);
 	if (!ok)
 		return fail(&err);
 	printf("deleted backup %s\n", name);

@@ -1,8 +1,8 @@
 /*
- * config_storage.h - the object storage configuration both the server and the
- * sgbackup program work from, and the parsers that fill it: StackGres
- * SGObjectStorage / SGCluster YAML documents (libyaml) and SGBACKUP_*
- * environment variables.
+ * config_storage.h - a storage: where and how to reach the bucket, as an
+ * SGObjectStorage spec says (sg_storage), with its checks.  Both the server
+ * and the sgbackup program work from it; config_stackgres.h reads one from
+ * a document, config.h builds one from the s3_* settings.
  *
  * Secrets are never stored here: only secret key selectors {name, key},
  * which name the file <secrets_directory>/<name>/<key> holding the value.
@@ -55,43 +55,11 @@ typedef struct sg_storage
 	char	   *ca_file;		/* sgbackup.s3_ca_file: a plain path */
 } sg_storage;
 
-/* the backups section of an SGCluster (spec.configurations.backups[0]) */
-typedef struct sg_backup_config
-{
-	char	   *object_storage;	/* sgObjectStorage: name of a stored spec */
-	char	   *path;			/* backups[].path, or NULL */
-	bool		has_compression;
-	sg_compression compression;
-	char	   *cron_schedule;	/* NULL when not given */
-	int			retention;		/* -1 when not given */
-	int			upload_concurrency;	/* performance.uploadConcurrency, -1 when not given */
-	int			max_network_bandwidth;	/* -1 when not given */
-	int			max_disk_bandwidth;	/* -1 when not given */
-} sg_backup_config;
-
-/* what one YAML document turned out to be */
-typedef enum sg_doc_kind
-{
-	SG_DOC_OBJECT_STORAGE,
-	SG_DOC_CLUSTER
-} sg_doc_kind;
-
-typedef struct sg_document
-{
-	sg_doc_kind kind;
-	sg_storage	storage;		/* when kind == SG_DOC_OBJECT_STORAGE */
-	sg_backup_config backups;	/* when kind == SG_DOC_CLUSTER */
-} sg_document;
-
 extern void sg_storage_init(sg_storage *s);
 extern void sg_storage_free(sg_storage *s);
 extern void sg_storage_copy(sg_storage *dst, const sg_storage *src);
 /* true when every field of a and b is the same */
 extern bool sg_storage_equal(const sg_storage *a, const sg_storage *b);
-extern void sg_backup_config_init(sg_backup_config *b);
-extern void sg_backup_config_free(sg_backup_config *b);
-/* true when every field of a and b is the same */
-extern bool sg_backup_config_equal(const sg_backup_config *a, const sg_backup_config *b);
 
 /*
  * Split "bucket", "bucket/some/prefix" or "s3://bucket/prefix/" into
@@ -126,36 +94,56 @@ extern bool sg_storage_validate(const sg_storage *s, sg_error *err);
 extern bool sg_compression_parse(const char *value, sg_compression *out);
 extern const char *sg_compression_name(sg_compression c);
 
-/*
- * Parse a YAML text holding one or more documents separated by "---".
- * Each must be kind SGObjectStorage or SGCluster.  On success *docs is a
- * malloc'ed array of *ndocs documents (free with sg_documents_free).
- * Errors name the field by its path, e.g. "spec.s3.bucket", and the line.
- * The text must keep within the limits of config_yaml_guard.h (1.5 MiB, 32
- * levels of nesting, 32 anchors and aliases, 10000 nodes per document).
- */
-extern bool sg_parse_documents(const char *yaml, size_t len,
-							   sg_document **docs, int *ndocs, sg_error *err);
-extern void sg_documents_free(sg_document *docs, int ndocs);
-
-/* one-line summary of a document for sgbackup_apply's result (no secrets) */
-extern char *sg_document_summary(const sg_document *doc);
+/* a and b are both NULL, or the same string (as sg_storage_equal compares) */
+extern bool sg_str_equal(const char *a, const char *b);
 
 /*
- * Serialize a storage spec to a small YAML SGObjectStorage document that
- * sg_parse_documents reads back identically (used to hand a spec applied
- * with sgbackup_apply to the archiver through a file).  s->name must be
- * set; ca_file has no SGObjectStorage field and is not written.  NULL only
- * if libyaml fails.
+ * For the readers of config_*.c, so that a value is refused in the same
+ * words wherever it is read: the checks of sg_storage_validate with the
+ * lines where the fields were found, the rules of object key paths and
+ * Kubernetes names, and how a value is quoted in a message.
  */
-extern char *sg_storage_to_yaml(const sg_storage *s);
+#define SG_PATH_LEN 256			/* longest field path a message builds */
+#define SG_SHOWN_LEN 80			/* most characters of a value quoted in a message */
+#define SG_SHOWN_SIZE (SG_SHOWN_LEN * 6 + 8)	/* room for them, escaped */
+#define SG_WHY_LEN 400			/* a sentence saying why a value is refused */
+
+/* where the fields sg_storage_check checks were found; 0: unknown */
+typedef struct sg_field_lines
+{
+	int			bucket;
+	int			region;
+	int			endpoint;
+	int			storage_class;
+	int			access_key_id;
+	int			secret_access_key;
+	int			ca_certificate;
+	int			use_iam_role;
+} sg_field_lines;
+
+/* sg_storage_validate, naming the line of a field found in a document */
+extern bool sg_storage_check(const sg_storage *s, const sg_field_lines *lines,
+							 sg_error *err);
 
 /*
- * Serialize a backups section to a minimal SGCluster document (metadata.name
- * "applied") that sg_parse_documents reads back to an equal one
- * (sg_backup_config_equal).  NULL if c->object_storage is not set, or if
- * libyaml fails.
+ * An object key path (sg_storage_set_bucket's rules); leading: one '/' may
+ * start it.  False with a sentence in why starting with subject.
  */
-extern char *sg_backup_config_to_yaml(const sg_backup_config *c);
+extern bool sg_key_path_ok(const char *path, bool leading, const char *subject,
+						   char *why, size_t len);
+
+/* a Kubernetes object name (RFC 1123 subdomain) */
+extern bool sg_k8s_name_ok(const char *v);
+#define SG_K8S_NAME_RULE "at most 253 lower-case letters, digits, '-' and '.', each part between dots starting and ending with a letter or digit"
+
+/* " at line N" when line > 0, else "" */
+extern const char *sg_at_line(int line, char *buf, size_t len);
+
+/*
+ * value fit to quote in a message: at most SG_SHOWN_LEN characters, control
+ * characters, line separators and bytes that are not UTF-8 escaped; buf
+ * holds SG_SHOWN_SIZE bytes
+ */
+extern const char *sg_shown_value(const char *value, char *buf, size_t len);
 
 #endif							/* SG_CONFIG_STORAGE_H */

@@ -21,6 +21,7 @@
 #include <openssl/evp.h>
 
 #include "compress.h"
+#include "pace.h"
 #include "wal_store.h"
 
 #define READ_CHUNK		(1024 * 1024)	/* bytes read from the WAL file at once */
@@ -141,6 +142,7 @@ read_loop(int fd, const char *path, sg_compressor *comp, EVP_MD_CTX *md,
 		total += n;
 		if (total > img->size)
 			break;
+		sg_read_pace((size_t) n);	/* sgbackup.max_disk_bandwidth */
 		if (EVP_DigestUpdate(md, chunk, (size_t) n) != 1)
 		{
 			ok = sg_error_set(err, SG_ERR_INTERNAL, "could not compute sha256");

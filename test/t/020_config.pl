@@ -2,7 +2,9 @@
 # applied with sgbackup_apply takes effect within seconds without a restart
 # and is still in force after one; settings alone (sgbackup.s3_*) work, with
 # lz4 compression and environment credentials; a shutdown while object
-# storage is unreachable is not held up for long and loses nothing.
+# storage is unreachable is not held up for long and loses nothing; the
+# settings compression_level, max_network_bandwidth and max_disk_bandwidth
+# exist, refuse bad values and are shown as the others are.
 use strict;
 use warnings;
 use FindBin;
@@ -84,6 +86,34 @@ ok(!grep({ $_ eq $seg } @{ stored('a') }), '... and the old location gets no mor
 $node->restart;
 $seg = switch_wal($node);
 ok(wait_stored('b', $seg), 'the applied SGObjectStorage is still in force after a restart');
+
+# compression_level, max_network_bandwidth and max_disk_bandwidth are
+# settings like the others: shown with SHOW and pg_settings, bad values
+# refused with the reason, and WAL still archived once they are set
+is($node->safe_psql('postgres', q{SELECT string_agg(name || '=' || setting || coalesce(unit, ''), ',' ORDER BY name)
+	FROM pg_settings WHERE name IN ('sgbackup.compression_level', 'sgbackup.max_network_bandwidth', 'sgbackup.max_disk_bandwidth')}),
+	'sgbackup.compression_level=1,sgbackup.max_disk_bandwidth=0B,sgbackup.max_network_bandwidth=0B',
+	'the new settings exist, with their defaults, in pg_settings');
+for my $bad (['compression_level', '0'], ['compression_level', '20'],
+	['max_network_bandwidth', '-1'], ['max_disk_bandwidth', "'fast'"])
+{
+	my ($rc, $out, $err) = $node->psql('postgres', "ALTER SYSTEM SET sgbackup.$bad->[0] = $bad->[1]");
+	like($err, qr/invalid value for parameter "sgbackup\.$bad->[0]"|is outside the valid range for parameter "sgbackup\.$bad->[0]"/,
+		"sgbackup.$bad->[0] = $bad->[1] is refused with a clear error");
+}
+$node->safe_psql('postgres', q{ALTER SYSTEM SET sgbackup.compression_level = 19});
+$node->safe_psql('postgres', q{ALTER SYSTEM SET sgbackup.max_network_bandwidth = '50MB'});
+$node->safe_psql('postgres', q{ALTER SYSTEM SET sgbackup.max_disk_bandwidth = '64MB'});
+$node->reload;
+$node->poll_query_until('postgres', q{SELECT current_setting('sgbackup.compression_level') = '19'});
+is($node->safe_psql('postgres', q{SHOW sgbackup.max_network_bandwidth}), '50MB',
+	'SHOW gives max_network_bandwidth with its unit');
+$seg = switch_wal($node);
+ok(wait_stored('b', $seg), 'WAL is archived with compression_level 19 and both bandwidth caps set');
+$node->safe_psql('postgres', q{ALTER SYSTEM RESET sgbackup.compression_level});
+$node->safe_psql('postgres', q{ALTER SYSTEM RESET sgbackup.max_network_bandwidth});
+$node->safe_psql('postgres', q{ALTER SYSTEM RESET sgbackup.max_disk_bandwidth});
+$node->reload;
 
 # an SGCluster selects another stored spec and compression
 $node->safe_psql('postgres', "SELECT sgbackup_apply(\$y\$${\ storage('two', 'c')}\$y\$)");

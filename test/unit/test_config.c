@@ -4,7 +4,7 @@
  * document, bucket splitting, checks, summaries and the YAML round trip;
  * every character U+0001..U+00FF, U+2028, U+2029 and every byte that is not
  * UTF-8 in every string field; bucket paths and prefix lengths (with
- * sg_options_load, which joins them); cronSchedule; and the limits of
+ * sg_config_load, which joins them); cronSchedule; and the limits of
  * config_yaml_guard.c with how long each refusal takes.
  * Run from the top of the repository (it reads test/data).
  */
@@ -15,8 +15,10 @@
 #include <time.h>
 
 #include "sg_buf.h"
+#include "config_emit.h"
+#include "config_stackgres.h"
 #include "config_storage.h"
-#include "config_settings.h"
+#include "config.h"
 #include "config_yaml_guard.h"
 #include "unit.h"
 
@@ -188,7 +190,7 @@ test_config_file(void)
 	sg_error	err;
 	int			n = parse_file("sgbackup-config.yaml", &d, &err);
 	sg_storage *s;
-	sg_backup_config *b;
+	sg_cluster_backups *b;
 	char	   *sum;
 
 	UNIT_OK(n == 2, "config file: two documents, empty one between skipped");
@@ -857,7 +859,7 @@ documents_equal(const sg_document *a, const sg_document *b)
 		return false;
 	if (a->kind == SG_DOC_OBJECT_STORAGE)
 		return sg_storage_equal(&a->storage, &b->storage);
-	return sg_backup_config_equal(&a->backups, &b->backups);
+	return sg_cluster_backups_equal(&a->backups, &b->backups);
 }
 
 /* the YAML a stored document is kept as */
@@ -866,7 +868,7 @@ document_to_yaml(const sg_document *d)
 {
 	if (d->kind == SG_DOC_OBJECT_STORAGE)
 		return sg_storage_to_yaml(&d->storage);
-	return sg_backup_config_to_yaml(&d->backups);
+	return sg_cluster_backups_to_yaml(&d->backups);
 }
 
 /* counts of one field and one form of the characters */
@@ -1256,8 +1258,8 @@ static void
 test_prefix_length_joined(void)
 {
 	sg_storage	spec;
-	sg_backup_config cluster;
-	sg_options	o;
+	sg_cluster_backups cluster;
+	sg_config	o;
 	sg_error	err;
 
 	sg_storage_init(&spec);
@@ -1270,14 +1272,14 @@ test_prefix_length_joined(void)
 	{
 		bool		ok;
 
-		sg_backup_config_init(&cluster);
+		sg_cluster_backups_init(&cluster);
 		cluster.object_storage = sg_strdup("st");
 		cluster.path = sg_malloc(n + 2);
 		cluster.path[0] = '/';
 		segments(cluster.path + 1, n);
-		sg_options_init(&o);
+		sg_config_init(&o);
 		sg_error_clear(&err);
-		ok = sg_options_load(&o, no_settings, NULL, &cluster, find_arg_spec, &spec, &err);
+		ok = sg_config_load(&o, no_settings, NULL, &cluster, find_arg_spec, &spec, &err);
 		if (n == SG_PREFIX_MAX - 501)
 			UNIT_OK(ok && strlen(o.storage.prefix) == SG_PREFIX_MAX,
 					"bucket prefix of 500 bytes and a path of %d: the prefix of %d bytes is accepted",
@@ -1287,10 +1289,128 @@ test_prefix_length_joined(void)
 					strstr(err.detail, "\"st\"") && strstr(err.detail, "1024"),
 					"bucket prefix of 500 bytes and a path of %d are refused together: %s | %s | %s",
 					n, err.msg, err.detail, err.hint);
-		sg_options_free(&o);
-		sg_backup_config_free(&cluster);
+		sg_config_free(&o);
+		sg_cluster_backups_free(&cluster);
 	}
 	sg_storage_free(&spec);
+}
+
+/* ------------------------------------------------------------------------
+ * compression_level and the bandwidth caps, from settings and SGCluster
+ * ------------------------------------------------------------------------ */
+
+/* settings from a NULL-terminated list of name, value pairs */
+static const char *
+table_settings(void *arg, const char *name)
+{
+	const char *const *t = arg;
+
+	for (; t[0]; t += 2)
+		if (strcmp(t[0], name) == 0)
+			return t[1];
+	return NULL;
+}
+
+static bool
+load_with(const char *const *table, const sg_cluster_backups *cluster,
+		  sg_config *o, sg_error *err)
+{
+	sg_config_init(o);
+	sg_error_clear(err);
+	return sg_config_load(o, table_settings, (void *) table, cluster, NULL, NULL, err);
+}
+
+static void
+test_level_and_bandwidth(void)
+{
+	const char *const defaults[] = {"s3_bucket", "b", NULL};
+	const char *const set[] = {"s3_bucket", "b", "compression_level", "7",
+		"max_network_bandwidth", "1000", "max_disk_bandwidth", "4000",
+	"upload_concurrency", "4", NULL};
+	const char *const bad_level[] = {"s3_bucket", "b", "compression_level", "20", NULL};
+	const char *const zero_level[] = {"s3_bucket", "b", "compression_level", "0", NULL};
+	const char *const bad_net[] = {"s3_bucket", "b", "max_network_bandwidth", "-1", NULL};
+	const char *const bad_disk[] = {"s3_bucket", "b", "max_disk_bandwidth", "1MB", NULL};
+	sg_cluster_backups cluster;
+	sg_config	o;
+	sg_error	err;
+
+	UNIT_OK(load_with(defaults, NULL, &o, &err) && o.compression_level == 1 &&
+			o.max_network_bandwidth == 0 && o.max_disk_bandwidth == 0,
+			"defaults: compression_level 1, no bandwidth caps");
+	UNIT_OK(sg_config_share(&o, o.max_network_bandwidth) == 0, "  no cap: no share");
+	sg_config_free(&o);
+	UNIT_OK(load_with(set, NULL, &o, &err) && o.compression_level == 7 &&
+			o.max_network_bandwidth == 1000 && o.max_disk_bandwidth == 4000,
+			"settings compression_level, max_network_bandwidth, max_disk_bandwidth are read");
+	UNIT_OK(sg_config_share(&o, o.max_network_bandwidth) == 250 &&
+			sg_config_share(&o, o.max_disk_bandwidth) == 1000,
+			"  a cap is shared by upload_concurrency connections");
+	sg_config_free(&o);
+	UNIT_OK(!load_with(bad_level, NULL, &o, &err) &&
+			strstr(err.msg, "sgbackup.compression_level") && strstr(err.hint, "1 to 19"),
+			"compression_level 20 is refused: %s | %s", err.msg, err.hint);
+	sg_config_free(&o);
+	UNIT_OK(!load_with(zero_level, NULL, &o, &err) &&
+			strstr(err.msg, "sgbackup.compression_level"),
+			"compression_level 0 is refused: %s", err.msg);
+	sg_config_free(&o);
+	UNIT_OK(!load_with(bad_net, NULL, &o, &err) &&
+			strstr(err.msg, "sgbackup.max_network_bandwidth"),
+			"max_network_bandwidth -1 is refused: %s", err.msg);
+	sg_config_free(&o);
+	UNIT_OK(!load_with(bad_disk, NULL, &o, &err) &&
+			strstr(err.msg, "sgbackup.max_disk_bandwidth"),
+			"max_disk_bandwidth 1MB (not bytes) is refused: %s", err.msg);
+	sg_config_free(&o);
+
+	sg_cluster_backups_init(&cluster);
+	cluster.max_network_bandwidth = 52428800;
+	cluster.max_disk_bandwidth = 26214400;
+	UNIT_OK(load_with(defaults, &cluster, &o, &err) &&
+			o.max_network_bandwidth == 52428800 && o.max_disk_bandwidth == 26214400,
+			"SGCluster performance.maxNetworkBandwidth and maxDiskBandwidth fill in the caps");
+	sg_config_free(&o);
+	UNIT_OK(load_with(set, &cluster, &o, &err) &&
+			o.max_network_bandwidth == 1000 && o.max_disk_bandwidth == 4000,
+			"  settings that are set win over the SGCluster");
+	sg_config_free(&o);
+	sg_cluster_backups_free(&cluster);
+}
+
+/* sg_storage_equal notices a change of any one field */
+static void
+test_storage_equal(void)
+{
+	sg_storage	a;
+	sg_storage	b;
+	char	  **fields[] = {&b.name, &b.type, &b.bucket, &b.prefix, &b.region,
+		&b.endpoint, &b.storage_class, &b.ca_file, &b.access_key_id.name,
+		&b.access_key_id.key, &b.secret_access_key.name, &b.secret_access_key.key,
+	&b.ca_certificate.name, &b.ca_certificate.key};
+	int			missed = 0;
+
+	sg_storage_init(&a);
+	a.bucket = sg_strdup("b");
+	a.prefix = sg_strdup("");
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+	{
+		sg_storage_copy(&b, &a);
+		free(*fields[i]);
+		*fields[i] = sg_strdup("changed");
+		missed += sg_storage_equal(&a, &b);
+		sg_storage_free(&b);
+	}
+	sg_storage_copy(&b, &a);
+	UNIT_OK(sg_storage_equal(&a, &b), "a copy of a storage is equal to it");
+	b.force_path_style = true;
+	missed += sg_storage_equal(&a, &b);
+	b.force_path_style = false;
+	b.use_iam_role = true;
+	missed += sg_storage_equal(&a, &b);
+	sg_storage_free(&b);
+	UNIT_OK(missed == 0, "sg_storage_equal notices a change of each field (%d missed)", missed);
+	sg_storage_free(&a);
 }
 
 /* ------------------------------------------------------------------------
@@ -1553,6 +1673,8 @@ main(void)
 	test_setting_bucket_paths();
 	test_prefix_length_alone();
 	test_prefix_length_joined();
+	test_level_and_bandwidth();
+	test_storage_equal();
 	test_cron_schedule();
 	test_nesting_limit();
 	test_size_limit();

@@ -1,31 +1,34 @@
 /*
- * config_settings.c - settings to configuration in force (see config_settings.h).
+ * config.c - the configuration in force, sg_config, made from the settings,
+ * an SGCluster backups section and the stored storages (see config.h).
  */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "sg_buf.h"
-#include "config_settings.h"
+#include "config.h"
 
 void
-sg_options_init(sg_options *o)
+sg_config_init(sg_config *o)
 {
 	memset(o, 0, sizeof(*o));
 	sg_storage_init(&o->storage);
 	o->compression = SG_COMPRESSION_ZSTD;
 	o->upload_concurrency = SG_DEFAULT_UPLOAD_CONCURRENCY;
 	o->retention = SG_DEFAULT_RETENTION;
+	o->compression_level = SG_DEFAULT_COMPRESSION_LEVEL;
 }
 
 void
-sg_options_free(sg_options *o)
+sg_config_free(sg_config *o)
 {
 	sg_storage_free(&o->storage);
 	free(o->secrets_directory);
 	free(o->object_storage);
 	free(o->cron_schedule);
-	sg_options_init(o);
+	sg_config_init(o);
 }
 
 bool
@@ -155,8 +158,8 @@ add_cluster_path(sg_storage *s, const char *path, sg_error *err)
 }
 
 static bool
-load_storage(sg_options *o, sg_lookup_fn lookup, void *lookup_arg,
-			 const sg_backup_config *cluster, sg_spec_fn find_spec,
+load_storage(sg_config *o, sg_lookup_fn lookup, void *lookup_arg,
+			 const sg_cluster_backups *cluster, sg_find_storage_fn find_spec,
 			 void *spec_arg, sg_error *err)
 {
 	const char *name = setting(lookup, lookup_arg, "object_storage");
@@ -179,7 +182,7 @@ load_storage(sg_options *o, sg_lookup_fn lookup, void *lookup_arg,
 
 /* SGCluster values fill in what the settings leave at their defaults */
 static void
-apply_cluster(sg_options *o, const sg_backup_config *c, bool compression_set,
+apply_cluster(sg_config *o, const sg_cluster_backups *c, bool compression_set,
 			  bool concurrency_set, bool retention_set)
 {
 	if (c->has_compression && !compression_set)
@@ -189,21 +192,27 @@ apply_cluster(sg_options *o, const sg_backup_config *c, bool compression_set,
 			SG_MAX_UPLOAD_CONCURRENCY : c->upload_concurrency;
 	if (c->retention > 0 && !retention_set)
 		o->retention = c->retention;
+	if (c->max_network_bandwidth > 0 && o->max_network_bandwidth == 0)
+		o->max_network_bandwidth = c->max_network_bandwidth;
+	if (c->max_disk_bandwidth > 0 && o->max_disk_bandwidth == 0)
+		o->max_disk_bandwidth = c->max_disk_bandwidth;
 	if (c->cron_schedule && o->cron_schedule == NULL)
 		o->cron_schedule = sg_strdup(c->cron_schedule);
 }
 
 bool
-sg_options_load(sg_options *o, sg_lookup_fn lookup, void *lookup_arg,
-				const sg_backup_config *cluster,
-				sg_spec_fn find_spec, void *spec_arg, sg_error *err)
+sg_config_load(sg_config *o, sg_lookup_fn lookup, void *lookup_arg,
+				const sg_cluster_backups *cluster,
+				sg_find_storage_fn find_spec, void *spec_arg, sg_error *err)
 {
 	const char *v;
 	bool		compression_set = false;
 	int			concurrency = -1;
 	int			retention = -1;
+	int			network = 0;
+	int			disk = 0;
 
-	sg_options_free(o);
+	sg_config_free(o);
 	o->secrets_directory = sg_strdup(setting(lookup, lookup_arg, "secrets_directory"));
 	o->cron_schedule = sg_strdup(setting(lookup, lookup_arg, "cron_schedule"));
 	if ((v = setting(lookup, lookup_arg, "compression")) != NULL)
@@ -219,8 +228,16 @@ sg_options_load(sg_options *o, sg_lookup_fn lookup, void *lookup_arg,
 	}
 	if (!setting_int(lookup, lookup_arg, "upload_concurrency", 1,
 					 SG_MAX_UPLOAD_CONCURRENCY, &concurrency, err) ||
-		!setting_int(lookup, lookup_arg, "retention", 1, 10000, &retention, err))
+		!setting_int(lookup, lookup_arg, "retention", 1, 10000, &retention, err) ||
+		!setting_int(lookup, lookup_arg, "compression_level", 1,
+					 SG_MAX_COMPRESSION_LEVEL, &o->compression_level, err) ||
+		!setting_int(lookup, lookup_arg, "max_network_bandwidth", 0, INT_MAX,
+					 &network, err) ||
+		!setting_int(lookup, lookup_arg, "max_disk_bandwidth", 0, INT_MAX,
+					 &disk, err))
 		return false;
+	o->max_network_bandwidth = network;
+	o->max_disk_bandwidth = disk;
 	if (concurrency > 0)
 		o->upload_concurrency = concurrency;
 	if (retention > 0)
@@ -230,4 +247,15 @@ sg_options_load(sg_options *o, sg_lookup_fn lookup, void *lookup_arg,
 					  concurrency > 0 && concurrency != SG_DEFAULT_UPLOAD_CONCURRENCY,
 					  retention > 0 && retention != SG_DEFAULT_RETENTION);
 	return load_storage(o, lookup, lookup_arg, cluster, find_spec, spec_arg, err);
+}
+
+int64_t
+sg_config_share(const sg_config *o, int64_t cap)
+{
+	int64_t		share;
+
+	if (cap <= 0)
+		return 0;
+	share = cap / (o->upload_concurrency > 0 ? o->upload_concurrency : 1);
+	return share > 0 ? share : 1;
 }
