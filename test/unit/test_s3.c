@@ -22,7 +22,6 @@
 
 #include "s3_client.h"
 #include "s3_request.h"			/* raw requests: ListMultipartUploads */
-#include "s3_writer.h"			/* s3_abort_stale_uploads */
 #include "unit.h"
 #include "unit_s3.h"
 
@@ -273,18 +272,12 @@ static bool
 upload_listed(s3_client *c, const char *upload_id)
 {
 	s3_kv		query[] = {{"uploads", ""}, {"prefix", prefix}};
-	s3_request	req;
+	s3_request	req = {"GET", .verb = "list uploads", .query = query, .nquery = 2};
 	s3_response resp;
 	sg_error	err;
 	bool		listed;
 
-	memset(&req, 0, sizeof(req));
-	req.method = "GET";
-	req.query = query;
-	req.nquery = 2;
-	req.what = "list uploads";
-	s3_response_init(&resp);
-	listed = s3_request_send(c, &req, &resp, &err) &&
+	listed = s3_request_call(c, &req, &resp, &err) && resp.body.data &&
 		strstr(resp.body.data, upload_id) != NULL;
 	s3_response_free(&resp);
 	return listed;
