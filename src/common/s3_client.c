@@ -114,6 +114,20 @@ is_ip_literal(const char *authority)
 	return true;
 }
 
+/* free what set_addressing made (and forget it) */
+static void
+free_addressing(s3_client *c)
+{
+	free(c->scheme);
+	free(c->host);
+	free(c->base_path);
+	free(c->authority);
+	free(c->endpoint_path);
+	free(c->endpoint);
+	c->scheme = c->host = c->base_path = NULL;
+	c->authority = c->endpoint_path = c->endpoint = NULL;
+}
+
 /*
  * Scheme, Host header and base path from the endpoint (or AWS's for the
  * region), for path-style or virtual-hosted addressing.
@@ -126,12 +140,7 @@ set_addressing(s3_client *c, sg_error *err)
 	char	   *path = NULL;
 	sg_buf		b;
 
-	free(c->scheme);
-	free(c->host);
-	free(c->base_path);
-	free(c->authority);
-	free(c->endpoint_path);
-	free(c->endpoint);
+	free_addressing(c);
 	if (is_empty(s->endpoint))
 	{
 		c->scheme = sg_strdup("https");
@@ -330,12 +339,7 @@ s3_client_free(s3_client *c)
 	sg_storage_free(&c->storage);
 	free(c->secrets_directory);
 	free(c->region);
-	free(c->scheme);
-	free(c->host);
-	free(c->base_path);
-	free(c->authority);
-	free(c->endpoint_path);
-	free(c->endpoint);
+	free_addressing(c);
 	if (c->ca_pem)
 		free(c->ca_pem);
 	free(c);

@@ -235,25 +235,6 @@ s3_multipart_abort(s3_client *c, s3_multipart *mp, sg_error *err)
 	return ok;
 }
 
-/* the caller's s3_upload_fn and its argument */
-typedef struct upload_fn
-{
-	s3_upload_fn fn;
-	void	   *arg;
-} upload_fn;
-
-static bool
-pass_upload(void *arg, const char *key, const s3_xml_entry *x)
-{
-	upload_fn  *u = arg;
-	s3_upload_entry e;
-
-	e.key = key;
-	e.upload_id = x->upload_id;
-	e.initiated = x->initiated ? x->initiated : "";
-	return u->fn(u->arg, &e);
-}
-
 bool
 s3_list_multipart_uploads(s3_client *c, const char *key_prefix,
 						  s3_upload_fn fn, void *arg, sg_error *err)
@@ -262,10 +243,10 @@ s3_list_multipart_uploads(s3_client *c, const char *key_prefix,
 	s3_listing	l = {S3_XML_UPLOADS, "list the multipart uploads of",
 		"s3:ListBucketMultipartUploads", {"uploads", ""}, "max-uploads",
 	{"key-marker", "upload-id-marker"}};
-	upload_fn	u = {fn, arg};
 	bool		ok;
 
-	ok = s3_list_pages(c, &l, prefix, pass_upload, &u, err);
+	l.uploads_fn = fn;
+	ok = s3_list_pages(c, &l, prefix, arg, err);
 	free(prefix);
 	return ok;
 }

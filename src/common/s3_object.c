@@ -381,13 +381,32 @@ markers_moved(char *const *mark, const s3_xml_list *list)
 	return false;
 }
 
+static const char *
+or_empty(const char *s)
+{
+	return s ? s : "";
+}
+
+/* give one listed entry to the caller's function for its kind */
+static bool
+pass_entry(const s3_listing *l, const char *key, const s3_xml_entry *x, void *arg)
+{
+	s3_list_entry o = {key, x->size, or_empty(x->etag), or_empty(x->last_modified),
+	or_empty(x->storage_class)};
+	s3_upload_entry u = {key, x->upload_id, or_empty(x->initiated)};
+
+	if (l->kind == S3_XML_UPLOADS)
+		return l->uploads_fn(arg, &u);
+	return l->objects_fn(arg, &o);
+}
+
 /*
- * One page starting at the markers mark[]; the entries go to fn.  *more
+ * One page starting at the markers mark[]; the entries go to the caller.  *more
  * tells whether another page follows, whose markers replace mark[].
  */
 static bool
 list_page(s3_client *c, const s3_listing *l, const char *prefix, char **mark,
-		  s3_entry_fn fn, void *arg, bool *more, sg_error *err)
+		  void *arg, bool *more, sg_error *err)
 {
 	s3_kv		query[3 + S3_XML_MARKERS];
 	char		page_size[16];
@@ -420,7 +439,7 @@ list_page(s3_client *c, const s3_listing *l, const char *prefix, char **mark,
 		*more = list.truncated && list.next[0] && list.next[0][0] &&
 			markers_moved(mark, &list);
 		for (i = 0; i < list.nitems; i++)
-			if (!fn(arg, s3_relative_key(c, list.items[i].key), &list.items[i]))
+			if (!pass_entry(l, s3_relative_key(c, list.items[i].key), &list.items[i], arg))
 			{
 				*more = false;
 				break;
@@ -439,7 +458,7 @@ list_page(s3_client *c, const s3_listing *l, const char *prefix, char **mark,
 
 bool
 s3_list_pages(s3_client *c, const s3_listing *l, const char *prefix,
-			  s3_entry_fn fn, void *arg, sg_error *err)
+			  void *arg, sg_error *err)
 {
 	char	   *mark[S3_XML_MARKERS] = {0};
 	bool		more = true;
@@ -447,31 +466,10 @@ s3_list_pages(s3_client *c, const s3_listing *l, const char *prefix,
 	int			i;
 
 	while (ok && more)
-		ok = list_page(c, l, prefix, mark, fn, arg, &more, err);
+		ok = list_page(c, l, prefix, mark, arg, &more, err);
 	for (i = 0; i < S3_XML_MARKERS; i++)
 		free(mark[i]);
 	return ok;
-}
-
-/* the caller's s3_list_fn and its argument */
-typedef struct object_fn
-{
-	s3_list_fn	fn;
-	void	   *arg;
-} object_fn;
-
-static bool
-pass_object(void *arg, const char *key, const s3_xml_entry *x)
-{
-	object_fn  *o = arg;
-	s3_list_entry e;
-
-	e.key = key;
-	e.size = x->size;
-	e.etag = x->etag ? x->etag : "";
-	e.last_modified = x->last_modified ? x->last_modified : "";
-	e.storage_class = x->storage_class ? x->storage_class : "";
-	return o->fn(o->arg, &e);
 }
 
 bool
@@ -483,10 +481,10 @@ s3_list_objects_after(s3_client *c, const char *key_prefix,
 	char	   *after = start_after ? s3_full_key(c, start_after) : NULL;
 	s3_listing	l = {S3_XML_OBJECTS, "list", "s3:ListBucket", {"list-type", "2"},
 	"max-keys", {"continuation-token"}, {after ? "start-after" : NULL, after}};
-	object_fn	o = {fn, arg};
 	bool		ok;
 
-	ok = s3_list_pages(c, &l, prefix, pass_object, &o, err);
+	l.objects_fn = fn;
+	ok = s3_list_pages(c, &l, prefix, arg, err);
 	free(after);
 	free(prefix);
 	return ok;

@@ -105,9 +105,6 @@ extern int	s3_client_list_page_size(const s3_client *c);
 extern bool s3_client_batch_refused(const s3_client *c);
 extern void s3_client_refuse_batch(s3_client *c);
 
-/* called for each listed entry (key relative to the prefix); false stops */
-typedef bool (*s3_entry_fn) (void *arg, const char *key, const s3_xml_entry *e);
-
 /* what a listing is: ListObjectsV2 or ListMultipartUploads */
 typedef struct s3_listing
 {
@@ -119,13 +116,16 @@ typedef struct s3_listing
 	const char *marker_name[S3_XML_MARKERS];	/* query names of the
 												 * list's next markers */
 	s3_kv		start;			/* on the first page only, or {NULL} */
+	s3_list_fn	objects_fn;		/* gets each entry, by kind */
+	s3_upload_fn uploads_fn;
 } s3_listing;
 
 /*
- * Every entry whose full key starts with prefix, page after page, while
- * the markers move forward
+ * Give every entry whose full key starts with prefix (with keys relative
+ * to the client's prefix) and arg to l's function, page after page while
+ * the markers move forward; false from it stops the listing
  */
 extern bool s3_list_pages(s3_client *c, const s3_listing *l, const char *prefix,
-						  s3_entry_fn fn, void *arg, sg_error *err);
+						  void *arg, sg_error *err);
 
 #endif							/* SG_S3_REQUEST_H */
