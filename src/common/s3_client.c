@@ -482,7 +482,7 @@ describe(const s3_client *c, const s3_request *req)
 					  full ? full : req->full_key ? req->full_key : "",
 					  req->preposition, c->storage.bucket);
 	else
-		sg_buf_append_str(&b, req->verb);
+		sg_buf_append_str(&b, req->verb ? req->verb : req->method);
 	free(full);
 	return b.data;
 }

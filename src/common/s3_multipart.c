@@ -68,10 +68,13 @@ s3_multipart_create(s3_client *c, const char *key, const s3_meta *meta,
 	s3_kv		headers[S3_MAX_META + 2];
 	char	   *names[S3_MAX_META] = {0};
 	char	   *id = NULL;
-	s3_request	req = {"POST", key, .verb = "start a multipart upload of",
+	s3_request	req = {
+		.method = "POST", .key = key, .verb = "start a multipart upload of",
 		.preposition = "in", .action = "s3:PutObject", .query = query,
 		.nquery = 1, .headers = headers, .read = s3_xml_read_upload_id,
-	.read_out = &id, .document = "InitiateMultipartUploadResult with an UploadId"};
+		.read_out = &id,
+		.document = "InitiateMultipartUploadResult with an UploadId",
+	};
 	s3_response resp;
 	s3_multipart *mp = NULL;
 	int			i;
@@ -130,9 +133,11 @@ s3_multipart_put_part(s3_client *c, s3_multipart *mp, int part_no,
 	s3_kv		headers[1];
 	char		md5[25];
 	char		verb[64];
-	s3_request	req = {"PUT", mp->key, .verb = verb, .preposition = "in",
+	s3_request	req = {
+		.method = "PUT", .key = mp->key, .verb = verb, .preposition = "in",
 		.action = "s3:PutObject", .query = query, .nquery = 2,
-	.headers = headers, .nheaders = 1, .body = data, .body_len = len};
+		.headers = headers, .nheaders = 1, .body = data, .body_len = len,
+	};
 	s3_response resp;
 	const char *etag;
 	bool		ok;
@@ -192,11 +197,14 @@ s3_multipart_complete(s3_client *c, s3_multipart *mp, sg_error *err)
 	char	  **etag;
 	int			nparts;
 	sg_buf		body;
-	s3_request	req = {"POST", mp->key, .verb = "complete the multipart upload of",
-		.preposition = "in", .action = "s3:PutObject", .query = query,
-		.nquery = 1, .headers = headers, .nheaders = 1,
+	s3_request	req = {
+		.method = "POST", .key = mp->key,
+		.verb = "complete the multipart upload of", .preposition = "in",
+		.action = "s3:PutObject", .query = query, .nquery = 1,
+		.headers = headers, .nheaders = 1,
 		.read = s3_xml_read_complete_result,
-	.document = "CompleteMultipartUploadResult"};
+		.document = "CompleteMultipartUploadResult",
+	};
 	s3_response resp;
 	bool		ok;
 
@@ -224,9 +232,12 @@ bool
 s3_multipart_abort(s3_client *c, s3_multipart *mp, sg_error *err)
 {
 	s3_kv		query[] = {{"uploadId", mp->upload_id}};
-	s3_request	req = {"DELETE", mp->key, .verb = "abort the multipart upload of",
-		.preposition = "in", .action = "s3:AbortMultipartUpload",
-	.query = query, .nquery = 1, .expect = {204, 200, 404}};	/* 404: gone */
+	s3_request	req = {
+		.method = "DELETE", .key = mp->key,
+		.verb = "abort the multipart upload of", .preposition = "in",
+		.action = "s3:AbortMultipartUpload", .query = query, .nquery = 1,
+		.expect = {204, 200, 404},	/* 404: already gone */
+	};
 	s3_response resp;
 	bool		ok;
 
@@ -240,12 +251,14 @@ s3_list_multipart_uploads(s3_client *c, const char *key_prefix,
 						  s3_upload_fn fn, void *arg, sg_error *err)
 {
 	char	   *prefix = s3_full_key(c, key_prefix ? key_prefix : "");
-	s3_listing	l = {S3_XML_UPLOADS, "list the multipart uploads of",
-		"s3:ListBucketMultipartUploads", {"uploads", ""}, "max-uploads",
-	{"key-marker", "upload-id-marker"}};
+	s3_listing	l = {
+		.kind = S3_XML_UPLOADS, .verb = "list the multipart uploads of",
+		.action = "s3:ListBucketMultipartUploads", .select = {"uploads", ""},
+		.page_size_name = "max-uploads",
+		.marker_name = {"key-marker", "upload-id-marker"}, .uploads_fn = fn,
+	};
 	bool		ok;
 
-	l.uploads_fn = fn;
 	ok = s3_list_pages(c, &l, prefix, arg, err);
 	free(prefix);
 	return ok;

@@ -117,8 +117,11 @@ s3_put_object(s3_client *c, const char *key, const void *data, size_t len,
 	s3_kv		headers[S3_MAX_META + 3];
 	char	   *names[S3_MAX_META] = {0};
 	char		md5[25];
-	s3_request	req = {"PUT", key, .verb = "upload", .preposition = "to",
-	.action = "s3:PutObject", .headers = headers, .body = data, .body_len = len};
+	s3_request	req = {
+		.method = "PUT", .key = key, .verb = "upload", .preposition = "to",
+		.action = "s3:PutObject", .headers = headers, .body = data,
+		.body_len = len,
+	};
 	s3_response resp;
 	bool		ok;
 	int			i;
@@ -164,9 +167,12 @@ s3_get_object_stream(s3_client *c, const char *key, int64_t offset,
 {
 	s3_response resp;
 	stream_state st = {write_fn, arg, info, &resp, false};
-	s3_request	req = {"GET", key, .verb = "download", .preposition = "from",
-		.action = "s3:GetObject", .range_offset = offset, .range_length = length,
-	.write_fn = stream_write, .write_arg = &st, .expect = {200, 206}};
+	s3_request	req = {
+		.method = "GET", .key = key, .verb = "download",
+		.preposition = "from", .action = "s3:GetObject",
+		.range_offset = offset, .range_length = length,
+		.write_fn = stream_write, .write_arg = &st, .expect = {200, 206},
+	};
 	bool		ok;
 
 	ok = s3_request_call(c, &req, &resp, err);
@@ -226,8 +232,10 @@ bool
 s3_head_object(s3_client *c, const char *key, s3_object_info *info,
 			   sg_error *err)
 {
-	s3_request	req = {"HEAD", key, .verb = "look up", .preposition = "in",
-	.action = "s3:GetObject", .expect = {200, 404}};
+	s3_request	req = {
+		.method = "HEAD", .key = key, .verb = "look up", .preposition = "in",
+		.action = "s3:GetObject", .expect = {200, 404},
+	};
 	s3_response resp;
 	bool		ok;
 
@@ -242,8 +250,11 @@ s3_head_object(s3_client *c, const char *key, s3_object_info *info,
 bool
 s3_delete_object(s3_client *c, const char *key, sg_error *err)
 {
-	s3_request	req = {"DELETE", key, .verb = "delete", .preposition = "from",
-	.action = "s3:DeleteObject", .expect = {204, 200}, .missing_ok = true};
+	s3_request	req = {
+		.method = "DELETE", .key = key, .verb = "delete",
+		.preposition = "from", .action = "s3:DeleteObject",
+		.expect = {204, 200}, .missing_ok = true,
+	};
 	s3_response resp;
 	bool		ok;
 
@@ -287,10 +298,12 @@ delete_batch(s3_client *c, const char *const *keys, int nkeys, sg_error *err)
 	sg_buf		body;
 	sg_buf		verb;
 	s3_xml_delete_result result;
-	s3_request	req = {"POST", .action = "s3:DeleteObject", .query = query,
+	s3_request	req = {
+		.method = "POST", .action = "s3:DeleteObject", .query = query,
 		.nquery = 1, .headers = headers, .nheaders = 2,
 		.read = s3_xml_read_delete_result, .read_out = &result,
-	.document = "DeleteResult"};
+		.document = "DeleteResult",
+	};
 	s3_response resp;
 	bool		ok;
 	int			i;
@@ -401,20 +414,22 @@ pass_entry(const s3_listing *l, const char *key, const s3_xml_entry *x, void *ar
 }
 
 /*
- * One page starting at the markers mark[]; the entries go to the caller.  *more
- * tells whether another page follows, whose markers replace mark[].
+ * One page starting at the markers mark[]; the entries go to the caller.
+ * *more tells whether another page follows, whose markers replace mark[].
  */
 static bool
 list_page(s3_client *c, const s3_listing *l, const char *prefix, char **mark,
 		  void *arg, bool *more, sg_error *err)
 {
-	s3_kv		query[3 + S3_XML_MARKERS];
+	s3_kv		query[4 + S3_XML_MARKERS];
 	char		page_size[16];
 	s3_xml_list list = {l->kind};
-	s3_request	req = {"GET", .full_key = prefix, .verb = l->verb,
+	s3_request	req = {
+		.method = "GET", .full_key = prefix, .verb = l->verb,
 		.preposition = "in", .action = l->action, .query = query,
-	.read = s3_xml_read_list, .read_out = &list,
-	.document = s3_xml_list_document(l->kind)};
+		.read = s3_xml_read_list, .read_out = &list,
+		.document = s3_xml_list_document(l->kind),
+	};
 	s3_response resp;
 	bool		ok;
 	int			i;
@@ -427,7 +442,7 @@ list_page(s3_client *c, const s3_listing *l, const char *prefix, char **mark,
 		query[req.nquery++] = (s3_kv) {l->page_size_name, page_size};
 	}
 	for (i = 0; i < S3_XML_MARKERS; i++)
-		if (mark[i])
+		if (mark[i] && l->marker_name[i])
 			query[req.nquery++] = (s3_kv) {l->marker_name[i], mark[i]};
 	if (mark[0] == NULL && l->start.name)
 		query[req.nquery++] = l->start;
@@ -479,11 +494,14 @@ s3_list_objects_after(s3_client *c, const char *key_prefix,
 {
 	char	   *prefix = s3_full_key(c, key_prefix ? key_prefix : "");
 	char	   *after = start_after ? s3_full_key(c, start_after) : NULL;
-	s3_listing	l = {S3_XML_OBJECTS, "list", "s3:ListBucket", {"list-type", "2"},
-	"max-keys", {"continuation-token"}, {after ? "start-after" : NULL, after}};
+	s3_listing	l = {
+		.kind = S3_XML_OBJECTS, .verb = "list", .action = "s3:ListBucket",
+		.select = {"list-type", "2"}, .page_size_name = "max-keys",
+		.marker_name = {"continuation-token"},
+		.start = {after ? "start-after" : NULL, after}, .objects_fn = fn,
+	};
 	bool		ok;
 
-	l.objects_fn = fn;
 	ok = s3_list_pages(c, &l, prefix, arg, err);
 	free(after);
 	free(prefix);
