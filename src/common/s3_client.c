@@ -1,26 +1,63 @@
 /*
- * s3_client.c - the S3 client (see s3_client.h): making a client
- * (credentials, CA bundle, addressing, region) and the single-object
- * operations: put, get, head, delete, batch delete (one object at a time
- * where the batch is refused or missing) and listing.
- * Requests themselves are sent by s3_request.c; multipart uploads live in
- * s3_multipart.c.
+ * s3_client.c - the S3 client itself (see s3_client.h): its state (struct
+ * s3_client, private to this file), making one (credentials, CA bundle,
+ * addressing, region), and the request path every operation goes through
+ * (s3_request.h): URL and headers, SigV4, retries with exponential
+ * back-off and jitter inside the total time limit, cancellation, the
+ * bandwidth limit, limits on what a reply may make us hold in memory, and
+ * the mapping of failures to sg_error (a refused permission names the IAM
+ * action and resource).
+ *
+ * The curl handle is reset but kept between requests, so its connection
+ * stays alive.  TLS certificates are always verified.  The operations
+ * themselves live in s3_object.c and s3_multipart.c.
  */
 #include <ctype.h>
 #include <pthread.h>
-#include <stdlib.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <curl/curl.h>
 #include <libxml/parser.h>
 
+#include "s3_cred.h"
 #include "s3_request.h"
-#include "s3_xml.h"
 
-#define DELETE_BATCH 1000
+#define ERROR_BODY_MAX ((size_t) 64 * 1024)	/* keep this much of an error reply */
+#define HEADERS_MAX ((size_t) 64 * 1024)	/* the header lines of one reply */
+#define BACKOFF_FIRST_MS 100
+#define BACKOFF_MAX_MS 10000
+
+/* one client: used by one thread at a time */
+struct s3_client
+{
+	sg_storage	storage;		/* our copy */
+	s3_limits	limits;			/* defaults filled in */
+	s3_credentials cred;
+	char	   *secrets_directory;
+	char	   *region;
+	char	   *scheme;			/* "http" or "https" */
+	char	   *host;			/* Host header: "bucket.host:port" or "host:port" */
+	char	   *base_path;		/* "" or "/bucket" (path style), not encoded */
+	char	   *authority;		/* "host:port" of the endpoint, without the bucket */
+	char	   *endpoint_path;	/* "" or the endpoint's own path, not encoded */
+	char	   *endpoint;		/* scheme://host, for messages */
+	char	   *ca_pem;			/* CA bundle from the caCertificate selector */
+	CURL	   *curl;			/* kept between requests: keep-alive */
+	unsigned int seed;			/* for back-off jitter */
+	int			list_page_size; /* max-keys of ListObjectsV2, 0 for default */
+	bool		credentials_accepted;	/* S3 has accepted them (a 2xx or 404 reply) */
+	bool		batch_delete_refused;	/* DeleteObjects refused: delete one by one */
+};
+
+static void response_init(s3_client *c, const s3_request *req,
+						  s3_response *resp);
+static bool request_send(s3_client *c, const s3_request *req,
+						 s3_response *resp, sg_error *err);
 
 /* ---- set-up ---- */
 
@@ -77,6 +114,20 @@ is_ip_literal(const char *authority)
 	return true;
 }
 
+/* free what set_addressing made (and forget it) */
+static void
+free_addressing(s3_client *c)
+{
+	free(c->scheme);
+	free(c->host);
+	free(c->base_path);
+	free(c->authority);
+	free(c->endpoint_path);
+	free(c->endpoint);
+	c->scheme = c->host = c->base_path = NULL;
+	c->authority = c->endpoint_path = c->endpoint = NULL;
+}
+
 /*
  * Scheme, Host header and base path from the endpoint (or AWS's for the
  * region), for path-style or virtual-hosted addressing.
@@ -89,12 +140,7 @@ set_addressing(s3_client *c, sg_error *err)
 	char	   *path = NULL;
 	sg_buf		b;
 
-	free(c->scheme);
-	free(c->host);
-	free(c->base_path);
-	free(c->authority);
-	free(c->endpoint_path);
-	free(c->endpoint);
+	free_addressing(c);
 	if (is_empty(s->endpoint))
 	{
 		c->scheme = sg_strdup("https");
@@ -181,15 +227,15 @@ discover_region(s3_client *c)
 	req.query = query;
 	req.nquery = 1;
 	req.no_retry = true;
-	req.what = "find the region of the bucket";
+	req.verb = "find the region of the bucket";
 	req.action = "s3:GetBucketLocation";
-	s3_response_init(&resp);
+	response_init(c, &req, &resp);
 	sg_error_clear(&err);
 	free(c->region);
 	c->region = NULL;
 	set_addressing(c, &err);
 	c->region = sg_strdup("us-east-1");
-	if (s3_request_send(c, &req, &resp, &err))
+	if (request_send(c, &req, &resp, &err))
 	{
 		if (resp.status == 200)
 			region = s3_xml_location(resp.body.data, resp.body.len);
@@ -293,16 +339,1106 @@ s3_client_free(s3_client *c)
 	sg_storage_free(&c->storage);
 	free(c->secrets_directory);
 	free(c->region);
-	free(c->scheme);
-	free(c->host);
-	free(c->base_path);
-	free(c->authority);
-	free(c->endpoint_path);
-	free(c->endpoint);
+	free_addressing(c);
 	if (c->ca_pem)
 		free(c->ca_pem);
 	free(c);
 }
+
+/* state of one request across its attempts, seen by the curl callbacks */
+typedef struct transfer
+{
+	s3_client  *c;
+	const s3_request *req;
+	s3_response *resp;
+	size_t		read_pos;		/* of req->body */
+	bool		resuming;		/* this attempt continues a partial body */
+	bool		writer_stopped;
+	bool		bad_resume;
+	bool		cancelled;
+	double		attempt_start;	/* when this attempt began (now_s) */
+	size_t		header_bytes;	/* of this reply */
+	bool		headers_too_big;	/* more than HEADERS_MAX */
+	bool		body_too_big;	/* a 2xx body of more than req->max_body */
+	bool		error_cut;		/* the rest of an error reply was not read */
+	char		errbuf[CURL_ERROR_SIZE];
+} transfer;
+
+static char *describe(const s3_client *c, const s3_request *req);
+
+/* an empty response to req, with what it does for messages */
+static void
+response_init(s3_client *c, const s3_request *req, s3_response *resp)
+{
+	memset(resp, 0, sizeof(*resp));
+	sg_buf_init(&resp->body);
+	resp->what = describe(c, req);
+}
+
+static void
+response_clear_headers(s3_response *resp)
+{
+	int			i;
+
+	for (i = 0; i < resp->nheaders; i++)
+	{
+		free(resp->header_name[i]);
+		free(resp->header_value[i]);
+	}
+	free(resp->header_name);
+	free(resp->header_value);
+	resp->header_name = resp->header_value = NULL;
+	resp->nheaders = 0;
+}
+
+void
+s3_response_free(s3_response *resp)
+{
+	response_clear_headers(resp);
+	sg_buf_free(&resp->body);
+	free(resp->what);
+	resp->what = NULL;
+}
+
+const char *
+s3_response_header(const s3_response *resp, const char *name)
+{
+	int			i;
+
+	for (i = 0; i < resp->nheaders; i++)
+		if (strcmp(resp->header_name[i], name) == 0)
+			return resp->header_value[i];
+	return NULL;
+}
+
+char *
+s3_full_key(const s3_client *c, const char *key)
+{
+	sg_buf		b;
+
+	sg_buf_init(&b);
+	if (c->storage.prefix && c->storage.prefix[0])
+	{
+		sg_buf_append_str(&b, c->storage.prefix);
+		sg_buf_append_str(&b, "/");
+	}
+	sg_buf_append_str(&b, key);
+	return b.data;
+}
+
+/* "aws", or "aws-cn" / "aws-us-gov" for those regions */
+static const char *
+arn_partition(const s3_client *c)
+{
+	if (strncmp(c->region, "cn-", 3) == 0)
+		return "aws-cn";
+	if (strncmp(c->region, "us-gov-", 7) == 0)
+		return "aws-us-gov";
+	return "aws";
+}
+
+char *
+s3_object_arn(const s3_client *c, const char *full_key)
+{
+	sg_buf		b;
+
+	sg_buf_init(&b);
+	sg_buf_printf(&b, "arn:%s:s3:::%s/%s", arn_partition(c), c->storage.bucket,
+				  full_key);
+	return b.data;
+}
+
+/* the ARN of the bucket, or of all its objects (the ARN followed by "/" and "*") */
+static void
+bucket_arn(const s3_client *c, bool objects, sg_buf *out)
+{
+	sg_buf_printf(out, "arn:%s:s3:::%s%s", arn_partition(c), c->storage.bucket,
+				  objects ? "/*" : "");
+}
+
+const char *
+s3_relative_key(const s3_client *c, const char *full_key)
+{
+	size_t		skip = strlen(c->storage.prefix ? c->storage.prefix : "");
+
+	if (skip > 0)
+		skip++;					/* the '/' after the prefix */
+	return strlen(full_key) >= skip ? full_key + skip : full_key;
+}
+
+/*
+ * What req does, for messages: upload "p/k" to bucket "b"; or its verb
+ * alone when it has no preposition (malloc'ed)
+ */
+static char *
+describe(const s3_client *c, const s3_request *req)
+{
+	char	   *full = req->key ? s3_full_key(c, req->key) : NULL;
+	sg_buf		b;
+
+	sg_buf_init(&b);
+	if (req->preposition)
+		sg_buf_printf(&b, "%s \"%s\" %s bucket \"%s\"", req->verb,
+					  full ? full : req->full_key ? req->full_key : "",
+					  req->preposition, c->storage.bucket);
+	else
+		sg_buf_append_str(&b, req->verb ? req->verb : req->method);
+	free(full);
+	return b.data;
+}
+
+/* ---- curl callbacks ---- */
+
+static size_t
+header_cb(char *data, size_t size, size_t nitems, void *arg)
+{
+	transfer   *t = arg;
+	s3_response *resp = t->resp;
+	size_t		len = size * nitems;
+	size_t		name_len;
+	const char *colon;
+	const char *value;
+	const char *end = data + len;
+	size_t		j;
+	int			i;
+
+	/* a status line starts a new reply (after "100 Continue", say) */
+	if (len >= 5 && strncmp(data, "HTTP/", 5) == 0)
+	{
+		response_clear_headers(resp);
+		t->header_bytes = len;
+		return len;
+	}
+	t->header_bytes += len;
+	if (t->header_bytes > HEADERS_MAX)
+	{
+		t->headers_too_big = true;
+		return 0;
+	}
+	colon = memchr(data, ':', len);
+	if (colon == NULL)
+		return len;
+	name_len = colon - data;
+	value = colon + 1;
+	while (value < end && (*value == ' ' || *value == '\t'))
+		value++;
+	while (end > value && (end[-1] == '\r' || end[-1] == '\n' ||
+						   end[-1] == ' ' || end[-1] == '\t'))
+		end--;
+
+	i = resp->nheaders++;
+	resp->header_name = sg_realloc(resp->header_name, resp->nheaders * sizeof(char *));
+	resp->header_value = sg_realloc(resp->header_value, resp->nheaders * sizeof(char *));
+	resp->header_name[i] = sg_malloc(name_len + 1);
+	for (j = 0; j < name_len; j++)
+		resp->header_name[i][j] = (char) tolower((unsigned char) data[j]);
+	resp->header_name[i][name_len] = '\0';
+	resp->header_value[i] = sg_malloc(end - value + 1);
+	memcpy(resp->header_value[i], value, end - value);
+	resp->header_value[i][end - value] = '\0';
+	return len;
+}
+
+static size_t
+write_cb(char *data, size_t size, size_t nmemb, void *arg)
+{
+	transfer   *t = arg;
+	size_t		len = size * nmemb;
+	long		status = 0;
+
+	curl_easy_getinfo(t->c->curl, CURLINFO_RESPONSE_CODE, &status);
+	if (t->req->write_fn && status >= 200 && status < 300)
+	{
+		if (t->resuming && status != 206)
+		{
+			t->bad_resume = true;
+			return 0;
+		}
+		if (!t->req->write_fn(t->req->write_arg, data, len))
+		{
+			t->writer_stopped = true;
+			return 0;
+		}
+		t->resp->delivered += len;
+		return len;
+	}
+	if (status >= 300)
+	{
+		/* the start of an error reply holds its code and message */
+		size_t		room = ERROR_BODY_MAX - t->resp->body.len;
+
+		sg_buf_append(&t->resp->body, data, len < room ? len : room);
+		if (len < room)
+			return len;
+		t->error_cut = true;	/* stop reading: the rest may never end */
+		return 0;
+	}
+	if (len > (t->req->max_body ? t->req->max_body : S3_REPLY_MAX) - t->resp->body.len)
+	{
+		t->body_too_big = true;
+		return 0;
+	}
+	sg_buf_append(&t->resp->body, data, len);
+	return len;
+}
+
+static size_t
+read_cb(char *buffer, size_t size, size_t nitems, void *arg)
+{
+	transfer   *t = arg;
+	size_t		left = t->req->body_len - t->read_pos;
+	size_t		n = size * nitems;
+
+	if (n > left)
+		n = left;
+	if (n > 0)
+		memcpy(buffer, (const char *) t->req->body + t->read_pos, n);
+	t->read_pos += n;
+	return n;
+}
+
+static int
+seek_cb(void *arg, curl_off_t offset, int origin)
+{
+	transfer   *t = arg;
+
+	if (origin != SEEK_SET || offset < 0 || (size_t) offset > t->req->body_len)
+		return CURL_SEEKFUNC_FAIL;
+	t->read_pos = (size_t) offset;
+	return CURL_SEEKFUNC_OK;
+}
+
+static bool cancelled(const s3_client *c);
+static double now_s(void);
+
+/*
+ * Wait until this attempt's bytes (the larger direction) are within the
+ * client's bandwidth; false when cancelled meanwhile.  libcurl's own
+ * limits (set too) let a short transfer through at full speed: curl 7.88
+ * sent 2 MiB at 512 KiB/s over loopback in 0.4 s.
+ */
+static bool
+pace(transfer *t, curl_off_t bytes)
+{
+	double		due = t->attempt_start +
+		(double) bytes / (double) t->c->limits.max_bandwidth;
+
+	while (now_s() < due)
+	{
+		struct timespec ts = {0, 20 * 1000 * 1000};
+
+		if (cancelled(t->c))
+			return false;
+		nanosleep(&ts, NULL);
+	}
+	return true;
+}
+
+static int
+xferinfo_cb(void *arg, curl_off_t dltotal, curl_off_t dlnow,
+			curl_off_t ultotal, curl_off_t ulnow)
+{
+	transfer   *t = arg;
+
+	if (cancelled(t->c) ||
+		(t->c->limits.max_bandwidth > 0 && !pace(t, dlnow > ulnow ? dlnow : ulnow)))
+	{
+		t->cancelled = true;
+		return 1;
+	}
+	return 0;
+}
+
+/* ---- building the request ---- */
+
+/* the Host header of req */
+static const char *
+request_host(const s3_client *c, const s3_request *req)
+{
+	return req->other_bucket ? c->authority : c->host;
+}
+
+/* path (not encoded) and URL of req */
+static void
+build_url(s3_client *c, const s3_request *req, sg_buf *path, sg_buf *url)
+{
+	int			i;
+
+	if (req->other_bucket)
+		sg_buf_printf(path, "%s/%s", c->endpoint_path, req->other_bucket);
+	else
+	{
+		sg_buf_append_str(path, c->base_path);
+		sg_buf_append_str(path, "/");
+	}
+	if (req->key && !req->other_bucket)
+	{
+		char	   *full = s3_full_key(c, req->key);
+
+		sg_buf_append_str(path, full);
+		free(full);
+	}
+
+	sg_buf_printf(url, "%s://%s", c->scheme, request_host(c, req));
+	s3_uri_encode(url, path->data, false);
+	for (i = 0; i < req->nquery; i++)
+	{
+		sg_buf_append_str(url, i == 0 ? "?" : "&");
+		s3_uri_encode(url, req->query[i].name, true);
+		if (req->query[i].value[0])
+		{
+			sg_buf_append_str(url, "=");
+			s3_uri_encode(url, req->query[i].value, true);
+		}
+	}
+}
+
+static bool
+header_is_signed(const char *name)
+{
+	return strcasecmp(name, "content-md5") == 0 ||
+		strncasecmp(name, "x-amz-", 6) == 0;
+}
+
+static struct curl_slist *
+add_header(struct curl_slist *list, const char *name, const char *value)
+{
+	sg_buf		line;
+	struct curl_slist *out;
+
+	sg_buf_init(&line);
+	sg_buf_printf(&line, "%s: %s", name, value);
+	out = curl_slist_append(list, line.data);
+	sg_buf_free(&line);
+	if (out == NULL)
+		abort();				/* out of memory */
+	return out;
+}
+
+/*
+ * The header list of one attempt, signed now.  etag is sent as If-Match
+ * when resuming a download, so the rest comes from the same object.
+ */
+static struct curl_slist *
+build_headers(s3_client *c, const s3_request *req, const char *path,
+			  const char *payload_hash, int64_t delivered, const char *etag)
+{
+	s3_kv		sign[64];
+	int			nsign = 0;
+	char		amz_date[17];
+	s3_sign_request sreq;
+	s3_sign_key skey;
+	sg_buf		auth;
+	struct curl_slist *list = NULL;
+	int			i;
+
+	s3_amz_date_now(amz_date);
+	sign[nsign++] = (s3_kv) {"host", request_host(c, req)};
+	sign[nsign++] = (s3_kv) {"x-amz-date", amz_date};
+	sign[nsign++] = (s3_kv) {"x-amz-content-sha256", payload_hash};
+	if (c->cred.session_token)
+		sign[nsign++] = (s3_kv) {"x-amz-security-token", c->cred.session_token};
+	for (i = 0; i < req->nheaders && nsign < 64; i++)
+		if (header_is_signed(req->headers[i].name))
+			sign[nsign++] = req->headers[i];
+
+	memset(&sreq, 0, sizeof(sreq));
+	sreq.method = req->method;
+	sreq.path = path;
+	sreq.query = req->query;
+	sreq.nquery = req->nquery;
+	sreq.headers = sign;
+	sreq.nheaders = nsign;
+	sreq.payload_hash = payload_hash;
+	skey.access_key = c->cred.access_key;
+	skey.secret_key = c->cred.secret_key;
+	skey.region = c->region;
+	skey.service = "s3";
+	skey.amz_date = amz_date;
+	sg_buf_init(&auth);
+	s3_authorization(&sreq, &skey, &auth);
+
+	for (i = 0; i < nsign; i++)
+		list = add_header(list, sign[i].name, sign[i].value);
+	for (i = 0; i < req->nheaders; i++)
+		if (!header_is_signed(req->headers[i].name))
+			list = add_header(list, req->headers[i].name, req->headers[i].value);
+	list = add_header(list, "Authorization", auth.data);
+	sg_buf_free(&auth);
+	list = curl_slist_append(list, "Expect:");	/* no 100-continue wait */
+
+	if (req->range_offset > 0 || req->range_length > 0 || delivered > 0)
+	{
+		char		range[80];
+		int64_t		start = req->range_offset + delivered;
+
+		if (req->range_length > 0)
+			snprintf(range, sizeof(range), "bytes=%lld-%lld", (long long) start,
+					 (long long) (req->range_offset + req->range_length - 1));
+		else
+			snprintf(range, sizeof(range), "bytes=%lld-", (long long) start);
+		list = add_header(list, "Range", range);
+	}
+	if (delivered > 0 && etag && etag[0])
+		list = add_header(list, "If-Match", etag);
+	return list;
+}
+
+/* below this many bytes per second for low_speed_time_s, give up */
+static long
+low_speed_limit(const s3_client *c)
+{
+	int64_t		bw = c->limits.max_bandwidth;
+
+	return bw > 0 && bw < 2048 ? (long) (bw / 2) : 1024L;
+}
+
+static void
+set_options(s3_client *c, const s3_request *req, transfer *t, const char *url,
+			struct curl_slist *headers)
+{
+	CURL	   *h = c->curl;
+
+	curl_easy_reset(h);
+	curl_easy_setopt(h, CURLOPT_URL, url);
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, t->errbuf);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, (long) c->limits.connect_timeout_s);
+	curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, low_speed_limit(c));
+	curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, (long) c->limits.low_speed_time_s);
+	curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+	curl_easy_setopt(h, CURLOPT_TCP_KEEPIDLE, 60L);
+	curl_easy_setopt(h, CURLOPT_TCP_KEEPINTVL, 20L);
+	curl_easy_setopt(h, CURLOPT_BUFFERSIZE, 256L * 1024);
+	curl_easy_setopt(h, CURLOPT_UPLOAD_BUFFERSIZE, 512L * 1024);
+	if (c->limits.max_bandwidth > 0)
+	{
+		curl_off_t	speed = (curl_off_t) c->limits.max_bandwidth;
+
+		curl_easy_setopt(h, CURLOPT_MAX_SEND_SPEED_LARGE, speed);
+		curl_easy_setopt(h, CURLOPT_MAX_RECV_SPEED_LARGE, speed);
+	}
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (c->ca_pem)
+	{
+		struct curl_blob blob;
+
+		blob.data = c->ca_pem;
+		blob.len = strlen(c->ca_pem);
+		blob.flags = CURL_BLOB_COPY;
+		curl_easy_setopt(h, CURLOPT_CAINFO_BLOB, &blob);
+	}
+	else if (c->storage.ca_file && c->storage.ca_file[0])
+		curl_easy_setopt(h, CURLOPT_CAINFO, c->storage.ca_file);
+
+	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, header_cb);
+	curl_easy_setopt(h, CURLOPT_HEADERDATA, t);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, write_cb);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, t);
+	if (c->limits.cancel || c->limits.cancel_fn || c->limits.max_bandwidth > 0)
+	{
+		curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+		curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, xferinfo_cb);
+		curl_easy_setopt(h, CURLOPT_XFERINFODATA, t);
+	}
+
+	if (strcmp(req->method, "HEAD") == 0)
+		curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+	else if (strcmp(req->method, "GET") == 0)
+		curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+	else if (strcmp(req->method, "PUT") == 0 || strcmp(req->method, "POST") == 0)
+	{
+		curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
+		curl_easy_setopt(h, CURLOPT_READFUNCTION, read_cb);
+		curl_easy_setopt(h, CURLOPT_READDATA, t);
+		curl_easy_setopt(h, CURLOPT_SEEKFUNCTION, seek_cb);
+		curl_easy_setopt(h, CURLOPT_SEEKDATA, t);
+		curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, (curl_off_t) req->body_len);
+		if (strcmp(req->method, "POST") == 0)
+			curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, "POST");
+	}
+	else
+		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, req->method);
+}
+
+/* ---- retries ---- */
+
+/* 501 Not Implemented will not change: a store without the feature */
+static bool
+status_retryable(long status)
+{
+	return (status >= 500 && status != 501) || status == 408 || status == 429;
+}
+
+static bool
+curl_retryable(CURLcode rc)
+{
+	switch (rc)
+	{
+		case CURLE_COULDNT_RESOLVE_HOST:
+		case CURLE_COULDNT_CONNECT:
+		case CURLE_OPERATION_TIMEDOUT:
+		case CURLE_SEND_ERROR:
+		case CURLE_RECV_ERROR:
+		case CURLE_GOT_NOTHING:
+		case CURLE_PARTIAL_FILE:
+		case CURLE_SSL_CONNECT_ERROR:
+		case CURLE_HTTP2:
+		case CURLE_HTTP2_STREAM:
+		case CURLE_WEIRD_SERVER_REPLY:
+			return true;
+		default:
+			return false;
+	}
+}
+
+static bool
+curl_tls_failure(CURLcode rc)
+{
+	return rc == CURLE_PEER_FAILED_VERIFICATION ||
+		rc == CURLE_SSL_CACERT_BADFILE ||
+		rc == CURLE_SSL_CERTPROBLEM ||
+		rc == CURLE_SSL_INVALIDCERTSTATUS ||
+		rc == CURLE_SSL_ISSUER_ERROR;
+}
+
+static double
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static bool
+cancelled(const s3_client *c)
+{
+	return (c->limits.cancel && *c->limits.cancel) ||
+		(c->limits.cancel_fn && c->limits.cancel_fn(c->limits.cancel_arg));
+}
+
+/*
+ * Sleep before attempt number "attempt" (1 for the first retry): half
+ * the exponential delay plus random jitter up to the other half.  False
+ * when that would pass the deadline or when cancelled while waiting.
+ */
+static bool
+backoff(s3_client *c, int attempt, double deadline)
+{
+	long		delay = BACKOFF_FIRST_MS;
+	long		ms;
+	double		until;
+
+	while (--attempt > 0 && delay < BACKOFF_MAX_MS)
+		delay *= 2;
+	if (delay > BACKOFF_MAX_MS)
+		delay = BACKOFF_MAX_MS;
+	ms = delay / 2 + rand_r(&c->seed) % (delay / 2 + 1);
+	until = now_s() + ms / 1000.0;
+	if (until > deadline)
+		return false;
+	while (now_s() < until)
+	{
+		struct timespec ts = {0, 50 * 1000 * 1000};
+
+		if (cancelled(c))
+			return false;
+		nanosleep(&ts, NULL);
+	}
+	return !cancelled(c);
+}
+
+/* err for a request that got no HTTP reply */
+static bool
+transport_error(s3_client *c, const s3_request *req, const transfer *t,
+				CURLcode rc, double started, sg_error *err)
+{
+	const char *why = t->errbuf[0] ? t->errbuf : curl_easy_strerror(rc);
+	double		elapsed = now_s() - started;
+	const char *what = t->resp->what;
+
+	err->http_status = (int) t->resp->status;
+
+	if (t->cancelled || cancelled(c))
+	{
+		sg_error_set(err, SG_ERR_NETWORK, "could not %s: cancelled", what);
+		sg_error_detail(err, "The operation was cancelled before it finished.");
+		return false;
+	}
+	if (t->writer_stopped)
+	{
+		sg_error_set(err, SG_ERR_IO, "could not %s", what);
+		sg_error_detail(err, "Writing the received data failed.");
+		return false;
+	}
+	if (t->body_too_big || t->headers_too_big)
+	{
+		sg_error_set(err, SG_ERR_SERVER, "could not %s: the reply is too large", what);
+		if (t->headers_too_big)
+			sg_error_detail(err, "The headers of the reply of %s are larger than %zu bytes; those of an S3 reply are far smaller.",
+							c->endpoint, HEADERS_MAX);
+		else
+			sg_error_detail(err, "The reply of %s is larger than %zu bytes, the most sgbackup reads into memory for a reply of this kind.",
+							c->endpoint, req->max_body ? req->max_body : S3_REPLY_MAX);
+		sg_error_hint(err, "Check that sgbackup.s3_endpoint (spec.s3Compatible.endpoint) is an S3 service.");
+		return false;
+	}
+	if (t->bad_resume)
+	{
+		sg_error_set(err, SG_ERR_SERVER, "could not %s", what);
+		sg_error_detail(err, "The transfer broke off and %s ignored the byte range asked for to resume it.",
+						c->endpoint);
+		return false;
+	}
+	if (curl_tls_failure(rc))
+	{
+		sg_error_set(err, SG_ERR_CONFIG, "could not %s", what);
+		sg_error_detail(err, "The TLS certificate of %s could not be verified: %s.",
+						c->endpoint, why);
+		sg_error_hint(err, "Set sgbackup.s3_ca_file (or the caCertificate secret key selector) to the PEM bundle of the certificate authority that signed the endpoint's certificate.");
+		return false;
+	}
+	sg_error_set(err, SG_ERR_NETWORK, "could not %s", what);
+	sg_error_detail(err, "Could not talk to %s: %s (%d attempt%s in %.1f s).",
+					c->endpoint, why, t->resp->attempts,
+					t->resp->attempts == 1 ? "" : "s", elapsed);
+	sg_error_hint(err, "Check sgbackup.s3_endpoint (spec.s3Compatible.endpoint) and that the S3 service is up and reachable from here.");
+	return false;
+}
+
+/*
+ * Send req, retrying 5xx (but 501), 408, 429 and connection failures.  True
+ * when an HTTP reply came back (any status); false with err filled when
+ * none did (network, TLS, cancelled, writer stopped, a reply larger than
+ * allowed).  Of an error reply only the start is kept (64 KiB): enough for
+ * its code and message.
+ */
+static bool
+request_send(s3_client *c, const s3_request *req, s3_response *resp,
+			 sg_error *err)
+{
+	char		payload_hash[65];
+	sg_buf		path;
+	sg_buf		url;
+	char		etag[128] = "";
+	double		started = now_s();
+	double		deadline = started + c->limits.total_timeout_s;
+	transfer	t;
+	CURLcode	rc;
+	bool		ok = false;
+
+	s3_sha256_hex(req->body ? req->body : "", req->body ? req->body_len : 0,
+				  payload_hash);
+	sg_buf_init(&path);
+	sg_buf_init(&url);
+	build_url(c, req, &path, &url);
+	memset(&t, 0, sizeof(t));
+	t.c = c;
+	t.req = req;
+	t.resp = resp;
+
+	for (;;)
+	{
+		struct curl_slist *headers;
+
+		resp->attempts++;
+		resp->status = 0;
+		response_clear_headers(resp);
+		sg_buf_reset(&resp->body);
+		t.read_pos = 0;
+		t.resuming = resp->delivered > 0;
+		t.errbuf[0] = '\0';
+		t.header_bytes = 0;
+		t.error_cut = false;
+		t.attempt_start = now_s();
+
+		headers = build_headers(c, req, path.data, payload_hash,
+								resp->delivered, etag);
+		set_options(c, req, &t, url.data, headers);
+		rc = cancelled(c) ? CURLE_ABORTED_BY_CALLBACK : curl_easy_perform(c->curl);
+		curl_slist_free_all(headers);
+		if (rc == CURLE_WRITE_ERROR && t.error_cut)
+			rc = CURLE_OK;		/* an error reply, of which we keep the start */
+		if (rc == CURLE_OK)
+			curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &resp->status);
+		/* S3 checks the signature first: such a reply proves the keys */
+		if (rc == CURLE_OK && (resp->status < 300 || resp->status == 404))
+			c->credentials_accepted = true;
+		if (resp->delivered > 0 && etag[0] == '\0' && s3_response_header(resp, "etag"))
+			snprintf(etag, sizeof(etag), "%s", s3_response_header(resp, "etag"));
+
+		if (rc == CURLE_OK && !status_retryable(resp->status))
+		{
+			ok = true;
+			break;
+		}
+		if (rc != CURLE_OK && (!curl_retryable(rc) || t.cancelled))
+			break;
+		if (req->no_retry || resp->attempts > c->limits.max_retries ||
+			!backoff(c, resp->attempts, deadline))
+		{
+			/* the caller reports the status, unless we were cancelled */
+			ok = (rc == CURLE_OK && !cancelled(c));
+			break;
+		}
+	}
+	if (!ok)
+		transport_error(c, req, &t, rc, started, err);
+	sg_buf_free(&path);
+	sg_buf_free(&url);
+	return ok;
+}
+
+/* ---- HTTP errors ---- */
+
+static bool
+code_is(const s3_xml_error *xe, const char *code)
+{
+	return strcmp(xe->code, code) == 0;
+}
+
+/* codes S3 gives keys it does not accept (AWS; the RADOS Gateway says AccessDenied) */
+static bool
+keys_refused(const s3_xml_error *xe)
+{
+	return code_is(xe, "InvalidAccessKeyId") ||
+		code_is(xe, "SignatureDoesNotMatch") ||
+		code_is(xe, "InvalidToken") ||
+		code_is(xe, "ExpiredToken") ||
+		code_is(xe, "TokenRefreshRequired");
+}
+
+static bool
+sends_storage_class(const s3_request *req)
+{
+	int			i;
+
+	for (i = 0; i < req->nheaders; i++)
+		if (strcasecmp(req->headers[i].name, "x-amz-storage-class") == 0)
+			return true;
+	return false;
+}
+
+/* the server's message without its final period */
+static void
+trimmed_message(const s3_xml_error *xe, char *out, size_t size)
+{
+	size_t		len;
+
+	snprintf(out, size, "%s", xe->message);
+	len = strlen(out);
+	while (len > 0 && (out[len - 1] == '.' || out[len - 1] == ' '))
+		out[--len] = '\0';
+}
+
+/*
+ * The detail of a failed request: "Trying to <what>, <endpoint> answered
+ * HTTP 403 (AccessDenied): message.", then the sentence more (may be NULL).
+ */
+static void
+describe_reply(const s3_client *c, const s3_request *req,
+			   const s3_response *resp, const s3_xml_error *xe,
+			   const char *more, sg_error *err)
+{
+	char		retried[64] = "";
+	char		message[sizeof(xe->message)];
+
+	trimmed_message(xe, message, sizeof(message));
+	if (resp->attempts > 1)
+		snprintf(retried, sizeof(retried), " after %d attempts", resp->attempts);
+	if (xe->code[0])
+		sg_error_detail(err, "Trying to %s, %s answered HTTP %ld (%s)%s%s%s.%s%s",
+						resp->what, c->endpoint, resp->status, xe->code, retried,
+						message[0] ? ": " : "", message,
+						more ? " " : "", more ? more : "");
+	else
+		sg_error_detail(err, "Trying to %s, %s answered HTTP %ld%s.%s%s",
+						resp->what, c->endpoint, resp->status, retried,
+						more ? " " : "", more ? more : "");
+}
+
+/*
+ * Whether S3 accepts the client's credentials at all, whatever a policy
+ * allows: a HEAD of a bucket that does not exist (path style) gets 404
+ * with valid credentials and 403 with refused ones.  1: accepted,
+ * 0: refused, -1: no telling (no reply, another status).
+ */
+static int
+probe_credentials(s3_client *c)
+{
+	char		name[48];
+	s3_request	req;
+	s3_response resp;
+	sg_error	err;
+	int			verdict = -1;
+
+	if (c->credentials_accepted)
+		return 1;
+	snprintf(name, sizeof(name), "sgbackup-probe-%08x%08x",
+			 (unsigned int) rand_r(&c->seed), (unsigned int) rand_r(&c->seed));
+	memset(&req, 0, sizeof(req));
+	req.method = "HEAD";
+	req.other_bucket = name;
+	req.verb = "check the credentials";
+	response_init(c, &req, &resp);
+	sg_error_clear(&err);
+	if (request_send(c, &req, &resp, &err))
+		verdict = resp.status == 404 ? 1 : resp.status == 403 ? 0 : -1;
+	s3_response_free(&resp);
+	return verdict;
+}
+
+static bool
+is_bucket_action(const char *action)
+{
+	return strcmp(action, "s3:ListBucket") == 0 ||
+		strcmp(action, "s3:ListBucketMultipartUploads") == 0 ||
+		strcmp(action, "s3:GetBucketLocation") == 0;
+}
+
+/* which policy statement to add for action */
+static void
+permission_hint(const s3_client *c, const char *action, sg_error *err)
+{
+	sg_buf		bucket;
+	sg_buf		objects;
+
+	sg_buf_init(&bucket);
+	sg_buf_init(&objects);
+	bucket_arn(c, false, &bucket);
+	bucket_arn(c, true, &objects);
+	if (strcmp(action, "s3:ListBucketMultipartUploads") == 0 ||
+		strcmp(action, "s3:AbortMultipartUpload") == 0)
+		sg_error_hint(err, "Allow \"s3:ListBucketMultipartUploads\" on \"%s\" and \"s3:AbortMultipartUpload\" on \"%s\" in the IAM policy of the user or role whose credentials sgbackup uses, or give the bucket a lifecycle rule that removes unfinished uploads instead: AbortIncompleteMultipartUpload with DaysAfterInitiation (for example 7).",
+					  bucket.data, objects.data);
+	else if (strcmp(action, "s3:GetObject") == 0)
+		sg_error_hint(err, "Allow \"s3:GetObject\" on \"%s\" in the IAM policy of the user or role whose credentials sgbackup uses.  S3 also answers 403 for a missing object when \"s3:ListBucket\" on \"%s\" is not allowed.",
+					  objects.data, bucket.data);
+	else
+		sg_error_hint(err, "Allow \"%s\" on \"%s\" in the IAM policy of the user or role whose credentials sgbackup uses.",
+					  action, is_bucket_action(action) ? bucket.data : objects.data);
+	sg_buf_free(&bucket);
+	sg_buf_free(&objects);
+}
+
+bool
+s3_permission_error(const s3_client *c, const char *action,
+					const char *resource, sg_error *err)
+{
+	sg_error_set(err, SG_ERR_PERMISSION, "permission denied for %s on %s",
+				 action, resource);
+	permission_hint(c, action, err);
+	return false;
+}
+
+/* req's resource: the object's ARN, or the bucket's */
+static char *
+request_arn(const s3_client *c, const s3_request *req)
+{
+	char	   *full;
+	char	   *arn;
+	sg_buf		b;
+
+	if (req->key == NULL)
+	{
+		sg_buf_init(&b);
+		bucket_arn(c, false, &b);
+		return b.data;
+	}
+	full = s3_full_key(c, req->key);
+	arn = s3_object_arn(c, full);
+	free(full);
+	return arn;
+}
+
+static void
+permission_denied(s3_client *c, const s3_request *req, const s3_response *resp,
+				  const s3_xml_error *xe, sg_error *err)
+{
+	char	   *arn = request_arn(c, req);
+	char		more[256];
+
+	s3_permission_error(c, req->action, arn, err);
+	if (xe->code[0])
+		snprintf(more, sizeof(more), "The credentials came from %s.", c->cred.source);
+	else
+		snprintf(more, sizeof(more), "A reply to %s has no body to say why; the credentials (from %s) are valid, so this is a refused permission.",
+				 req->method, c->cred.source);
+	describe_reply(c, req, resp, xe, more, err);
+	free(arn);
+}
+
+static void
+credentials_refused(const s3_client *c, const s3_request *req,
+					const s3_response *resp, const s3_xml_error *xe,
+					bool probed, sg_error *err)
+{
+	sg_error_set(err, SG_ERR_CREDENTIALS,
+				 "S3 refused the credentials for bucket \"%s\"", c->storage.bucket);
+	describe_reply(c, req, resp, xe,
+				   probed ? "S3 also refused a request that needs no permission, so it does not accept these keys." : NULL,
+				   err);
+	if (code_is(xe, "RequestTimeTooSkewed"))
+		sg_error_hint(err, "Check that this machine's clock is right.");
+	else
+		sg_error_hint(err, "Check the access key and secret key selectors (or AWS_* variables) and that they may use this bucket; the credentials came from %s.",
+					  c->cred.source);
+}
+
+/*
+ * A 403: a refused permission or refused credentials (see response_error).
+ */
+static void
+forbidden(s3_client *c, const s3_request *req, const s3_response *resp,
+		  const s3_xml_error *xe, sg_error *err)
+{
+	bool		no_code = xe->code[0] == '\0' && strcmp(req->method, "HEAD") == 0;
+	int			verdict;
+
+	if (req->action == NULL || keys_refused(xe) ||
+		!(code_is(xe, "AccessDenied") || no_code))
+	{
+		credentials_refused(c, req, resp, xe, false, err);
+		return;
+	}
+	verdict = probe_credentials(c);
+	if (verdict == 1 || (verdict == -1 && !no_code))
+		permission_denied(c, req, resp, xe, err);
+	else
+		credentials_refused(c, req, resp, xe, true, err);
+}
+
+/*
+ * Fill err for a reply whose status is not the expected one; false.
+ *
+ * A 403 AccessDenied is a refused permission (SG_ERR_PERMISSION naming
+ * req->action and its resource) when the credentials are valid, and
+ * SG_ERR_CREDENTIALS otherwise: some stores (the RADOS Gateway) answer
+ * AccessDenied for a wrong secret too.  Unless the client's credentials
+ * were accepted before, one request about a bucket that does not exist
+ * tells (404 for valid credentials, 403 for refused ones).  A 403 to HEAD
+ * has no body, so no code: it is a refused permission only when the
+ * credentials are known to be valid.  InvalidAccessKeyId,
+ * SignatureDoesNotMatch and token errors are SG_ERR_CREDENTIALS.
+ */
+static bool
+response_error(s3_client *c, const s3_request *req,
+			   const s3_response *resp, sg_error *err)
+{
+	s3_xml_error xe;
+	const char *bucket = c->storage.bucket;
+
+	s3_xml_parse_error(resp->body.data, resp->body.len, &xe);
+	if (resp->status == 403 || keys_refused(&xe))
+		forbidden(c, req, resp, &xe, err);
+	else if (code_is(&xe, "NoSuchBucket"))
+	{
+		sg_error_set(err, SG_ERR_NOT_FOUND, "bucket \"%s\" does not exist", bucket);
+		describe_reply(c, req, resp, &xe, NULL, err);
+		sg_error_hint(err, "Check sgbackup.s3_bucket (spec.s3.bucket) and sgbackup.s3_endpoint, or create the bucket.");
+	}
+	else if (resp->status == 404 && (xe.code[0] == '\0' || code_is(&xe, "NoSuchKey")))
+	{
+		sg_error_set(err, SG_ERR_NOT_FOUND, "could not %s: the object does not exist",
+					 resp->what);
+		describe_reply(c, req, resp, &xe, NULL, err);
+	}
+	else if (code_is(&xe, "InvalidStorageClass"))
+	{
+		sg_error_set(err, SG_ERR_CONFIG, "could not %s: storage class \"%s\" is not accepted",
+					 resp->what, c->storage.storage_class ? c->storage.storage_class : "STANDARD");
+		describe_reply(c, req, resp, &xe, NULL, err);
+		sg_error_hint(err, "Check sgbackup.s3_storage_class (spec.s3.storageClass).");
+	}
+	else if (resp->status == 301 || code_is(&xe, "AuthorizationHeaderMalformed") ||
+			 code_is(&xe, "PermanentRedirect"))
+	{
+		const char *region = s3_response_header(resp, "x-amz-bucket-region");
+
+		sg_error_set(err, SG_ERR_CONFIG, "could not %s: wrong region \"%s\"",
+					 resp->what, c->region);
+		describe_reply(c, req, resp, &xe, NULL, err);
+		if (region)
+			sg_error_hint(err, "Set sgbackup.s3_region (spec.s3.region) to \"%s\".", region);
+		else
+			sg_error_hint(err, "Set sgbackup.s3_region (spec.s3.region) to the bucket's region.");
+	}
+	else
+	{
+		sg_error_set(err, SG_ERR_SERVER, "could not %s", resp->what);
+		describe_reply(c, req, resp, &xe, NULL, err);
+		if (resp->status == 400 && sends_storage_class(req))
+			sg_error_hint(err, "Check that the service knows storage class \"%s\" (sgbackup.s3_storage_class, spec.s3.storageClass).",
+						  c->storage.storage_class);
+	}
+	err->http_status = (int) resp->status;
+	return false;
+}
+
+static bool
+reply_unexpected(const s3_client *c, const s3_request *req,
+				 const s3_response *resp, sg_error *err)
+{
+	s3_xml_error xe;
+	char		message[sizeof(xe.message)];
+
+	sg_error_set(err, SG_ERR_SERVER, "could not %s", resp->what);
+	if (s3_xml_parse_error(resp->body.data, resp->body.len, &xe) && xe.code[0])
+	{
+		trimmed_message(&xe, message, sizeof(message));
+		sg_error_detail(err, "%s answered HTTP %ld with error %s%s%s.", c->endpoint,
+						resp->status, xe.code, message[0] ? ": " : "", message);
+	}
+	else
+		sg_error_detail(err, "The reply of %s is not a %s.", c->endpoint, req->document);
+	err->http_status = (int) resp->status;
+	return false;
+}
+
+/* 200, or one of req->expect */
+static bool
+status_expected(const s3_request *req, long status)
+{
+	int			i;
+
+	if (req->expect[0] == 0)
+		return status == 200;
+	for (i = 0; i < S3_MAX_EXPECT && req->expect[i]; i++)
+		if (req->expect[i] == status)
+			return true;
+	return false;
+}
+
+/* a 404 about the object, not the bucket */
+static bool
+missing_object(const s3_response *resp)
+{
+	s3_xml_error xe;
+
+	s3_xml_parse_error(resp->body.data, resp->body.len, &xe);
+	return resp->status == 404 && !code_is(&xe, "NoSuchBucket");
+}
+
+bool
+s3_request_call(s3_client *c, const s3_request *req, s3_response *resp,
+				sg_error *err)
+{
+	response_init(c, req, resp);
+	if (!request_send(c, req, resp, err))
+		return false;
+	if (!status_expected(req, resp->status) &&
+		!(req->missing_ok && missing_object(resp)))
+		return response_error(c, req, resp, err);
+	if (req->read && !req->read(resp->body.data, resp->body.len, req->read_out))
+		return reply_unexpected(c, req, resp, err);
+	return true;
+}
+
+/* ---- what the client remembers for its operations ---- */
 
 const sg_storage *
 s3_client_storage(const s3_client *c)
@@ -322,514 +1458,20 @@ s3_client_set_list_page_size(s3_client *c, int max_keys)
 	c->list_page_size = max_keys;
 }
 
-/* ---- object info ---- */
+int
+s3_client_list_page_size(const s3_client *c)
+{
+	return c->list_page_size;
+}
+
+bool
+s3_client_batch_refused(const s3_client *c)
+{
+	return c->batch_delete_refused;
+}
 
 void
-s3_object_info_free(s3_object_info *info)
+s3_client_refuse_batch(s3_client *c)
 {
-	int			i;
-
-	for (i = 0; i < info->nmeta; i++)
-	{
-		free(info->meta_name[i]);
-		free(info->meta_value[i]);
-	}
-	memset(info, 0, sizeof(*info));
-}
-
-const char *
-s3_object_info_meta(const s3_object_info *info, const char *name)
-{
-	int			i;
-
-	for (i = 0; i < info->nmeta; i++)
-		if (strcasecmp(info->meta_name[i], name) == 0)
-			return info->meta_value[i];
-	return NULL;
-}
-
-static void
-copy_field(char *dst, size_t size, const char *src)
-{
-	snprintf(dst, size, "%s", src ? src : "");
-}
-
-/* size, etag, dates, storage class and metadata from a reply's headers */
-static void
-fill_info(const s3_response *resp, s3_object_info *info)
-{
-	const char *range = s3_response_header(resp, "content-range");
-	const char *length = s3_response_header(resp, "content-length");
-	const char *slash = range ? strrchr(range, '/') : NULL;
-	size_t		len;
-	int			i;
-
-	memset(info, 0, sizeof(*info));	/* an output: never freed here */
-	info->exists = true;
-	if (slash && slash[1] != '*')
-		info->size = strtoll(slash + 1, NULL, 10);
-	else if (length)
-		info->size = strtoll(length, NULL, 10);
-	copy_field(info->etag, sizeof(info->etag), s3_response_header(resp, "etag"));
-	len = strlen(info->etag);
-	if (len >= 2 && info->etag[0] == '"' && info->etag[len - 1] == '"')
-	{
-		memmove(info->etag, info->etag + 1, len - 2);
-		info->etag[len - 2] = '\0';
-	}
-	copy_field(info->last_modified, sizeof(info->last_modified),
-			   s3_response_header(resp, "last-modified"));
-	copy_field(info->storage_class, sizeof(info->storage_class),
-			   s3_response_header(resp, "x-amz-storage-class"));
-	for (i = 0; i < resp->nheaders && info->nmeta < S3_MAX_META; i++)
-	{
-		if (strncmp(resp->header_name[i], "x-amz-meta-", 11) != 0)
-			continue;
-		info->meta_name[info->nmeta] = sg_strdup(resp->header_name[i] + 11);
-		info->meta_value[info->nmeta] = sg_strdup(resp->header_value[i]);
-		info->nmeta++;
-	}
-}
-
-/* ---- requests shared with s3_multipart.c ---- */
-
-/* headers for a new object: storage class and user metadata (names malloc'ed) */
-int
-s3_object_headers(const s3_client *c, const s3_meta *meta, int nmeta,
-			   s3_kv *out, char **names)
-{
-	int			n = 0;
-	int			i;
-	const char *sc = c->storage.storage_class;
-
-	if (!is_empty(sc) && strcmp(sc, "STANDARD") != 0)
-		out[n++] = (s3_kv) {"x-amz-storage-class", sc};
-	for (i = 0; i < nmeta && i < S3_MAX_META; i++)
-	{
-		sg_buf		name;
-
-		sg_buf_init(&name);
-		sg_buf_printf(&name, "x-amz-meta-%s", meta[i].name);
-		names[i] = name.data;
-		out[n++] = (s3_kv) {names[i], meta[i].value};
-	}
-	return n;
-}
-
-/* ---- put, get, head, delete ---- */
-
-bool
-s3_put_object(s3_client *c, const char *key, const void *data, size_t len,
-			  const s3_meta *meta, int nmeta, sg_error *err)
-{
-	s3_kv		headers[S3_MAX_META + 3];
-	char	   *names[S3_MAX_META] = {0};
-	char		md5[25];
-	int			n;
-	s3_request	req;
-	s3_response resp;
-	bool		ok;
-	int			i;
-
-	s3_md5_base64(data, len, md5);
-	headers[0] = (s3_kv) {"Content-MD5", md5};
-	headers[1] = (s3_kv) {"Content-Type", "application/octet-stream"};
-	n = 2 + s3_object_headers(c, meta, nmeta, headers + 2, names);
-
-	memset(&req, 0, sizeof(req));
-	req.method = "PUT";
-	req.key = key;
-	req.headers = headers;
-	req.nheaders = n;
-	req.body = data;
-	req.body_len = len;
-	req.what = s3_describe(c, "upload", key, "to");
-	req.action = "s3:PutObject";
-	s3_response_init(&resp);
-	ok = s3_request_send(c, &req, &resp, err);
-	if (ok && resp.status != 200)
-		ok = s3_response_error(c, &req, &resp, err);
-	s3_response_free(&resp);
-	free((char *) req.what);
-	for (i = 0; i < S3_MAX_META; i++)
-		free(names[i]);
-	return ok;
-}
-
-/* hands the body to the caller's write_fn, filling info first */
-typedef struct stream_state
-{
-	s3_write_fn write_fn;
-	void	   *arg;
-	s3_object_info *info;		/* may be NULL */
-	const s3_response *resp;
-	bool		info_filled;
-} stream_state;
-
-static bool
-stream_write(void *arg, const void *data, size_t len)
-{
-	stream_state *st = arg;
-
-	if (st->info && !st->info_filled)
-	{
-		fill_info(st->resp, st->info);
-		st->info_filled = true;
-	}
-	return st->write_fn(st->arg, data, len);
-}
-
-bool
-s3_get_object_stream(s3_client *c, const char *key, int64_t offset,
-					 int64_t length, s3_write_fn write_fn, void *arg,
-					 s3_object_info *info, sg_error *err)
-{
-	s3_request	req;
-	s3_response resp;
-	stream_state st = {write_fn, arg, info, &resp, false};
-	bool		ok;
-
-	memset(&req, 0, sizeof(req));
-	req.method = "GET";
-	req.key = key;
-	req.range_offset = offset;
-	req.range_length = length;
-	req.write_fn = stream_write;
-	req.write_arg = &st;
-	req.what = s3_describe(c, "download", key, "from");
-	req.action = "s3:GetObject";
-	s3_response_init(&resp);
-	ok = s3_request_send(c, &req, &resp, err);
-	if (ok && resp.status != 200 && resp.status != 206)
-		ok = s3_response_error(c, &req, &resp, err);
-	if (ok && info && !st.info_filled)
-		fill_info(&resp, info);		/* an empty body: no write came */
-	s3_response_free(&resp);
-	free((char *) req.what);
-	return ok;
-}
-
-/* an in-memory body with a limit */
-typedef struct bounded_buf
-{
-	sg_buf	   *out;
-	size_t		max_bytes;
-	bool		too_big;
-} bounded_buf;
-
-static bool
-append_bounded(void *arg, const void *data, size_t len)
-{
-	bounded_buf *b = arg;
-
-	if (len > b->max_bytes - b->out->len)
-	{
-		b->too_big = true;
-		return false;
-	}
-	sg_buf_append(b->out, data, len);
-	return true;
-}
-
-bool
-s3_get_object(s3_client *c, const char *key, int64_t offset, int64_t length,
-			  size_t max_bytes, sg_buf *out, s3_object_info *info, sg_error *err)
-{
-	bounded_buf b = {out, max_bytes, false};
-	bool		ok;
-
-	sg_buf_reset(out);
-	ok = s3_get_object_stream(c, key, offset, length, append_bounded, &b,
-							  info, err);
-	if (!ok && b.too_big)
-	{
-		char	   *full = s3_full_key(c, key);
-
-		sg_error_set(err, SG_ERR_CORRUPT,
-					 "object \"%s\" in bucket \"%s\" is larger than %zu bytes",
-					 full, c->storage.bucket, max_bytes);
-		sg_error_detail(err, "sgbackup reads objects of this kind into memory and refuses larger ones.");
-		sg_error_hint(err, "The object was not written by sgbackup, or it was damaged or replaced.");
-		free(full);
-	}
-	return ok;
-}
-
-bool
-s3_head_object(s3_client *c, const char *key, s3_object_info *info,
-			   sg_error *err)
-{
-	s3_request	req;
-	s3_response resp;
-	bool		ok;
-
-	memset(&req, 0, sizeof(req));
-	req.method = "HEAD";
-	req.key = key;
-	req.what = s3_describe(c, "look up", key, "in");
-	req.action = "s3:GetObject";
-	s3_response_init(&resp);
-	memset(info, 0, sizeof(*info));
-	ok = s3_request_send(c, &req, &resp, err);
-	if (ok && resp.status == 200)
-		fill_info(&resp, info);
-	else if (ok && resp.status != 404)
-		ok = s3_response_error(c, &req, &resp, err);
-	s3_response_free(&resp);
-	free((char *) req.what);
-	return ok;
-}
-
-bool
-s3_delete_object(s3_client *c, const char *key, sg_error *err)
-{
-	s3_request	req;
-	s3_response resp;
-	bool		ok;
-	s3_xml_error xe;
-
-	memset(&req, 0, sizeof(req));
-	req.method = "DELETE";
-	req.key = key;
-	req.what = s3_describe(c, "delete", key, "from");
-	req.action = "s3:DeleteObject";
-	s3_response_init(&resp);
-	ok = s3_request_send(c, &req, &resp, err);
-	if (ok && resp.status == 404)
-	{
-		/* a missing object is fine; a missing bucket is not */
-		s3_xml_parse_error(resp.body.data, resp.body.len, &xe);
-		if (strcmp(xe.code, "NoSuchBucket") == 0)
-			ok = s3_response_error(c, &req, &resp, err);
-	}
-	else if (ok && resp.status != 204 && resp.status != 200)
-		ok = s3_response_error(c, &req, &resp, err);
-	s3_response_free(&resp);
-	free((char *) req.what);
-	return ok;
-}
-
-/* ---- batch delete ---- */
-
-/* err for a DeleteResult that lists failed keys: the first one is named */
-static bool
-keys_failed(const s3_client *c, const s3_request *req, int nerrors,
-			const s3_xml_error *xe, sg_error *err)
-{
-	if (strcmp(xe->code, "AccessDenied") == 0)
-	{
-		char	   *arn = s3_object_arn(c, xe->key);
-
-		s3_permission_error(c, "s3:DeleteObject", arn, err);
-		free(arn);
-	}
-	else
-		sg_error_set(err, SG_ERR_SERVER, "could not %s", req->what);
-	sg_error_detail(err, "%d of them failed; \"%s\": %s: %s",
-					nerrors, xe->key, xe->code, xe->message);
-	err->http_status = 200;
-	return false;
-}
-
-/* one DeleteObjects request (POST ?delete) */
-static bool
-delete_batch(s3_client *c, const char *const *keys, int nkeys, sg_error *err)
-{
-	s3_kv		query[] = {{"delete", ""}};
-	s3_kv		headers[2];
-	char		md5[25];
-	char	  **full = sg_malloc(nkeys * sizeof(char *));
-	sg_buf		body;
-	sg_buf		what;
-	s3_request	req;
-	s3_response resp;
-	s3_xml_error xe;
-	int			nerrors;
-	bool		ok;
-	int			i;
-
-	for (i = 0; i < nkeys; i++)
-		full[i] = s3_full_key(c, keys[i]);
-	sg_buf_init(&body);
-	s3_xml_delete_request((const char *const *) full, nkeys, &body);
-	s3_md5_base64(body.data, body.len, md5);
-	headers[0] = (s3_kv) {"Content-MD5", md5};
-	headers[1] = (s3_kv) {"Content-Type", "application/xml"};
-
-	sg_buf_init(&what);
-	sg_buf_printf(&what, "delete %d objects from bucket \"%s\"", nkeys, c->storage.bucket);
-	memset(&req, 0, sizeof(req));
-	req.method = "POST";
-	req.query = query;
-	req.nquery = 1;
-	req.headers = headers;
-	req.nheaders = 2;
-	req.body = body.data;
-	req.body_len = body.len;
-	req.what = what.data;
-	req.action = "s3:DeleteObject";
-	s3_response_init(&resp);
-	ok = s3_request_send(c, &req, &resp, err);
-	if (ok && resp.status != 200)
-		ok = s3_response_error(c, &req, &resp, err);
-	else if (ok)
-	{
-		nerrors = s3_xml_parse_delete_result(resp.body.data, resp.body.len, &xe);
-		if (nerrors < 0)
-			ok = s3_reply_unexpected(c, &req, &resp, "DeleteResult", err);
-		else if (nerrors > 0)
-			ok = keys_failed(c, &req, nerrors, &xe, err);
-	}
-	s3_response_free(&resp);
-	sg_buf_free(&what);
-	sg_buf_free(&body);
-	for (i = 0; i < nkeys; i++)
-		free(full[i]);
-	free(full);
-	return ok;
-}
-
-/*
- * A batch delete this store will not do: refused (the RADOS Gateway refuses
- * it under a policy that allows s3:DeleteObject on the objects only) or not
- * implemented (501, or 400 or 405 from some S3-compatible stores).
- */
-static bool
-batch_unavailable(const sg_error *err)
-{
-	return (err->kind == SG_ERR_PERMISSION && err->http_status == 403) ||
-		err->http_status == 501 || err->http_status == 405 ||
-		(err->http_status == 400 && err->kind == SG_ERR_SERVER);
-}
-
-static bool
-delete_each(s3_client *c, const char *const *keys, int nkeys, sg_error *err)
-{
-	for (int i = 0; i < nkeys; i++)
-		if (!s3_delete_object(c, keys[i], err))
-			return false;
-	return true;
-}
-
-bool
-s3_delete_objects(s3_client *c, const char *const *keys, int nkeys,
-				  sg_error *err)
-{
-	int			done;
-
-	for (done = 0; done < nkeys; done += DELETE_BATCH)
-	{
-		int			n = nkeys - done < DELETE_BATCH ? nkeys - done : DELETE_BATCH;
-
-		if (!c->batch_delete_refused)
-		{
-			if (delete_batch(c, keys + done, n, err))
-				continue;
-			if (!batch_unavailable(err))
-				return false;
-			c->batch_delete_refused = true;
-		}
-		if (!delete_each(c, keys + done, n, err))
-			return false;
-	}
-	return true;
-}
-
-/* ---- listing ---- */
-
-/* one ListObjectsV2 page; *more and *token say where the next starts */
-static bool
-list_page(s3_client *c, const char *prefix, const char *start_after,
-		  char **token, s3_list_fn fn, void *arg, bool *more, sg_error *err)
-{
-	s3_kv		query[5];
-	int			nquery = 0;
-	char		max_keys[16];
-	s3_request	req;
-	s3_response resp;
-	s3_xml_list list;
-	size_t		skip = strlen(c->storage.prefix ? c->storage.prefix : "");
-	bool		ok;
-	int			i;
-
-	query[nquery++] = (s3_kv) {"list-type", "2"};
-	query[nquery++] = (s3_kv) {"prefix", prefix};
-	if (c->list_page_size > 0)
-	{
-		snprintf(max_keys, sizeof(max_keys), "%d", c->list_page_size);
-		query[nquery++] = (s3_kv) {"max-keys", max_keys};
-	}
-	if (*token)
-		query[nquery++] = (s3_kv) {"continuation-token", *token};
-	else if (start_after)
-		query[nquery++] = (s3_kv) {"start-after", start_after};
-	if (skip > 0)
-		skip++;					/* the '/' after the prefix */
-
-	memset(&req, 0, sizeof(req));
-	req.method = "GET";
-	req.query = query;
-	req.nquery = nquery;
-	req.what = s3_describe_full(c, "list", prefix, "in");
-	req.action = "s3:ListBucket";
-	s3_response_init(&resp);
-	*more = false;
-	ok = s3_request_send(c, &req, &resp, err);
-	if (ok && resp.status != 200)
-		ok = s3_response_error(c, &req, &resp, err);
-	else if (ok && !s3_xml_parse_list(resp.body.data, resp.body.len, &list))
-		ok = s3_reply_unexpected(c, &req, &resp, "ListBucketResult", err);
-	else if (ok)
-	{
-		*more = list.truncated && list.next_token;
-		for (i = 0; i < list.nitems; i++)
-		{
-			s3_list_entry e;
-			const char *key = list.items[i].key;
-
-			e.key = strlen(key) >= skip ? key + skip : key;
-			e.size = list.items[i].size;
-			e.etag = list.items[i].etag ? list.items[i].etag : "";
-			e.last_modified = list.items[i].last_modified ? list.items[i].last_modified : "";
-			e.storage_class = list.items[i].storage_class ? list.items[i].storage_class : "";
-			if (!fn(arg, &e))
-			{
-				*more = false;
-				break;
-			}
-		}
-		free(*token);
-		*token = list.next_token;
-		list.next_token = NULL;
-		s3_xml_list_free(&list);
-	}
-	s3_response_free(&resp);
-	free((char *) req.what);
-	return ok;
-}
-
-bool
-s3_list_objects_after(s3_client *c, const char *key_prefix,
-					  const char *start_after, s3_list_fn fn, void *arg,
-					  sg_error *err)
-{
-	char	   *prefix = s3_full_key(c, key_prefix ? key_prefix : "");
-	char	   *after = start_after ? s3_full_key(c, start_after) : NULL;
-	char	   *token = NULL;
-	bool		more = true;
-	bool		ok = true;
-
-	while (ok && more)
-		ok = list_page(c, prefix, after, &token, fn, arg, &more, err);
-	free(token);
-	free(after);
-	free(prefix);
-	return ok;
-}
-
-bool
-s3_list_objects(s3_client *c, const char *key_prefix, s3_list_fn fn,
-				void *arg, sg_error *err)
-{
-	return s3_list_objects_after(c, key_prefix, NULL, fn, arg, err);
+	c->batch_delete_refused = true;
 }

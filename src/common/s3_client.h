@@ -14,7 +14,7 @@
  * SG_ERR_PERMISSION, "permission denied for s3:PutObject on
  * arn:aws:s3:::bucket/prefix/wal/0001", with a hint saying which policy
  * statement to add; keys S3 does not accept are SG_ERR_CREDENTIALS (see
- * s3_response_error in s3_request.h for how the two are told apart).
+ * response_error in s3_client.c for how the two are told apart).
  * Replies read into memory are bounded: 8 MiB for an XML document, 64 KiB
  * kept of an error reply, 64 KiB of headers.
  *
@@ -44,6 +44,8 @@ typedef struct s3_limits
 	int			low_speed_time_s;	/* 30: abort when below 1 KB/s this long */
 	int			total_timeout_s;	/* 300: give up retrying after this */
 	int			max_retries;	/* 10 */
+	int64_t		max_bandwidth;	/* bytes per second each way, per
+								 * client: 0 for no limit */
 	volatile int *cancel;		/* when non-NULL and *cancel != 0, stop early */
 	/* when non-NULL and cancel_fn(cancel_arg) returns true, stop early */
 	bool		(*cancel_fn) (void *cancel_arg);
@@ -202,6 +204,14 @@ typedef bool (*s3_upload_fn) (void *arg, const s3_upload_entry *entry);
  */
 extern bool s3_list_multipart_uploads(s3_client *c, const char *key_prefix,
 									  s3_upload_fn fn, void *arg, sg_error *err);
+
+/*
+ * Abort every unfinished multipart upload under key_prefix (relative to the
+ * storage prefix), e.g. those left by a backup whose process was killed.
+ * *aborted receives how many.
+ */
+extern bool s3_abort_stale_uploads(s3_client *c, const char *key_prefix,
+								   int *aborted, sg_error *err);
 
 /* the storage this client was made for (bucket, prefix, ...) */
 extern const sg_storage *s3_client_storage(const s3_client *c);

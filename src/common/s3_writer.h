@@ -77,12 +77,4 @@ extern size_t s3_writer_part_size(const s3_writer_options *options, int part_no)
 extern int64_t s3_writer_bytes(const s3_writer *w);
 extern const char *s3_writer_sha256(const s3_writer *w);
 
-/*
- * Abort every unfinished multipart upload under key_prefix (relative to the
- * storage prefix), e.g. those left by a backup whose process was killed.
- * *aborted receives how many.
- */
-extern bool s3_abort_stale_uploads(s3_client *c, const char *key_prefix,
-								   int *aborted, sg_error *err);
-
 #endif							/* SG_S3_WRITER_H */

@@ -125,29 +125,75 @@ s3_xml_parse_error(const char *body, size_t len, s3_xml_error *out)
 	return root != NULL;
 }
 
-static void
-read_list_item(xmlNodePtr node, s3_xml_list_item *item)
+/* the fields of an object of ListObjectsV2; false when it has no key */
+static bool
+read_object(xmlNodePtr node, s3_xml_entry *e)
 {
 	char	   *size = child_text(node, "Size");
 
-	item->key = child_text(node, "Key");
-	item->size = size ? strtoll(size, NULL, 10) : 0;
-	item->etag = unquote(child_text(node, "ETag"));
-	item->last_modified = child_text(node, "LastModified");
-	item->storage_class = child_text(node, "StorageClass");
+	e->size = size ? strtoll(size, NULL, 10) : 0;
+	e->etag = unquote(child_text(node, "ETag"));
+	e->last_modified = child_text(node, "LastModified");
+	e->storage_class = child_text(node, "StorageClass");
 	free(size);
+	return e->key != NULL;
+}
+
+/* the fields of an upload of ListMultipartUploads; false without key or id */
+static bool
+read_upload(xmlNodePtr node, s3_xml_entry *e)
+{
+	e->upload_id = child_text(node, "UploadId");
+	e->initiated = child_text(node, "Initiated");
+	return e->key != NULL && e->upload_id != NULL;
+}
+
+/* what the two listings differ in */
+static const struct list_kind
+{
+	const char *document;		/* the root element */
+	const char *entry;			/* its entries */
+	bool		(*read) (xmlNodePtr node, s3_xml_entry *e);
+	const char *next[S3_XML_MARKERS];	/* where the next page starts */
+}			list_kinds[] = {
+	[S3_XML_OBJECTS] = {"ListBucketResult", "Contents", read_object,
+	{"NextContinuationToken", NULL}},
+	[S3_XML_UPLOADS] = {"ListMultipartUploadsResult", "Upload", read_upload,
+	{"NextKeyMarker", "NextUploadIdMarker"}},
+};
+
+const char *
+s3_xml_list_document(s3_xml_list_kind kind)
+{
+	return list_kinds[kind].document;
+}
+
+static void
+entry_free(s3_xml_entry *e)
+{
+	free(e->key);
+	free(e->etag);
+	free(e->last_modified);
+	free(e->storage_class);
+	free(e->upload_id);
+	free(e->initiated);
 }
 
 bool
-s3_xml_parse_list(const char *body, size_t len, s3_xml_list *out)
+s3_xml_read_list(const char *body, size_t len, void *out)
 {
+	s3_xml_list *list = out;
+	s3_xml_list_kind kind = list->kind;
+	const struct list_kind *k = &list_kinds[kind];
 	xmlDocPtr	doc = parse(body, len);
-	xmlNodePtr	root = root_named(doc, "ListBucketResult");
+	xmlNodePtr	root = root_named(doc, k->document);
 	xmlNodePtr	n;
 	char	   *truncated;
-	int			cap = 0;
+	size_t		cap = 0;
+	int			i;
 
-	memset(out, 0, sizeof(*out));
+	memset(list, 0, sizeof(*list));
+	list->kind = kind;
 	if (root == NULL)
 	{
 		xmlFreeDoc(doc);
@@ -155,22 +201,25 @@ s3_xml_parse_list(const char *body, size_t len, s3_xml_list *out)
 	}
 	for (n = root->children; n; n = n->next)
 	{
-		if (!is_element(n, "Contents"))
+		s3_xml_entry *e;
+
+		if (!is_element(n, k->entry))
 			continue;
-		if (out->nitems == cap)
-		{
-			cap = cap ? cap * 2 : 64;
-			out->items = sg_realloc(out->items, cap * sizeof(s3_xml_list_item));
-		}
-		read_list_item(n, &out->items[out->nitems]);
-		if (out->items[out->nitems].key == NULL)
-			continue;			/* not a usable entry */
-		out->nitems++;
+		list->items = sg_array_grow(list->items, sizeof(s3_xml_entry),
+									list->nitems, &cap, 64);
+		e = &list->items[list->nitems];
+		memset(e, 0, sizeof(*e));
+		e->key = child_text(n, "Key");
+		if (k->read(n, e))
+			list->nitems++;
+		else
+			entry_free(e);		/* not a usable entry */
 	}
 	truncated = child_text(root, "IsTruncated");
-	out->truncated = truncated && strcmp(truncated, "true") == 0;
+	list->truncated = truncated && strcmp(truncated, "true") == 0;
 	free(truncated);
-	out->next_token = child_text(root, "NextContinuationToken");
+	for (i = 0; i < S3_XML_MARKERS; i++)
+		list->next[i] = k->next[i] ? child_text(root, k->next[i]) : NULL;
 	xmlFreeDoc(doc);
 	return true;
 }
@@ -181,15 +230,13 @@ s3_xml_list_free(s3_xml_list *list)
 	int			i;
 
 	for (i = 0; i < list->nitems; i++)
-	{
-		free(list->items[i].key);
-		free(list->items[i].etag);
-		free(list->items[i].last_modified);
-		free(list->items[i].storage_class);
-	}
+		entry_free(&list->items[i]);
 	free(list->items);
-	free(list->next_token);
-	memset(list, 0, sizeof(*list));
+	for (i = 0; i < S3_XML_MARKERS; i++)
+		free(list->next[i]);
+	list->items = NULL;
+	list->nitems = 0;
+	memset(list->next, 0, sizeof(list->next));
 }
 
 /* serialize doc into out (replacing its contents) and free it */
@@ -225,46 +272,41 @@ s3_xml_delete_request(const char *const *keys, int nkeys, sg_buf *out)
 	dump(doc, out);
 }
 
-int
-s3_xml_parse_delete_result(const char *body, size_t len,
-						   s3_xml_error *first_error)
+bool
+s3_xml_read_delete_result(const char *body, size_t len, void *out)
 {
+	s3_xml_delete_result *result = out;
 	xmlDocPtr	doc = parse(body, len);
 	xmlNodePtr	root = root_named(doc, "DeleteResult");
 	xmlNodePtr	n;
-	int			nerrors = 0;
 
-	memset(first_error, 0, sizeof(*first_error));
-	if (root == NULL)
-	{
-		xmlFreeDoc(doc);
-		return -1;
-	}
-	for (n = root->children; n; n = n->next)
+	memset(result, 0, sizeof(*result));
+	for (n = root ? root->children : NULL; n; n = n->next)
 	{
 		if (!is_element(n, "Error"))
 			continue;
-		if (nerrors++ == 0)
-			read_error(n, first_error);
+		if (result->nerrors++ == 0)
+			read_error(n, &result->first);
 	}
 	xmlFreeDoc(doc);
-	return nerrors;
+	return root != NULL;
 }
 
-char *
-s3_xml_upload_id(const char *body, size_t len)
+bool
+s3_xml_read_upload_id(const char *body, size_t len, void *out)
 {
+	char	  **id = out;
 	xmlDocPtr	doc = parse(body, len);
 	xmlNodePtr	root = root_named(doc, "InitiateMultipartUploadResult");
-	char	   *id = root ? child_text(root, "UploadId") : NULL;
 
+	*id = root ? child_text(root, "UploadId") : NULL;
 	xmlFreeDoc(doc);
-	if (id && id[0] == '\0')
+	if (*id && (*id)[0] == '\0')
 	{
-		free(id);
-		id = NULL;
+		free(*id);
+		*id = NULL;
 	}
-	return id;
+	return *id != NULL;
 }
 
 void
@@ -293,79 +335,13 @@ s3_xml_complete_request(const int *part_no, char *const *etags, int nparts,
 }
 
 bool
-s3_xml_is_complete_result(const char *body, size_t len)
+s3_xml_read_complete_result(const char *body, size_t len, void *out)
 {
 	xmlDocPtr	doc = parse(body, len);
 	bool		ok = root_named(doc, "CompleteMultipartUploadResult") != NULL;
 
 	xmlFreeDoc(doc);
 	return ok;
-}
-
-bool
-s3_xml_parse_uploads(const char *body, size_t len, s3_xml_uploads *out)
-{
-	xmlDocPtr	doc = parse(body, len);
-	xmlNodePtr	root = root_named(doc, "ListMultipartUploadsResult");
-	xmlNodePtr	n;
-	char	   *truncated;
-	int			cap = 0;
-
-	memset(out, 0, sizeof(*out));
-	if (root == NULL)
-	{
-		xmlFreeDoc(doc);
-		return false;
-	}
-	for (n = root->children; n; n = n->next)
-	{
-		s3_xml_upload *u;
-
-		if (!is_element(n, "Upload"))
-			continue;
-		if (out->nitems == cap)
-		{
-			cap = cap ? cap * 2 : 64;
-			out->items = sg_realloc(out->items, cap * sizeof(s3_xml_upload));
-		}
-		u = &out->items[out->nitems];
-		u->key = child_text(n, "Key");
-		u->upload_id = child_text(n, "UploadId");
-		u->initiated = child_text(n, "Initiated");
-		if (u->key == NULL || u->upload_id == NULL)
-		{
-			/* not a usable entry */
-			free(u->key);
-			free(u->upload_id);
-			free(u->initiated);
-			continue;
-		}
-		out->nitems++;
-	}
-	truncated = child_text(root, "IsTruncated");
-	out->truncated = truncated && strcmp(truncated, "true") == 0;
-	free(truncated);
-	out->next_key_marker = child_text(root, "NextKeyMarker");
-	out->next_upload_id_marker = child_text(root, "NextUploadIdMarker");
-	xmlFreeDoc(doc);
-	return true;
-}
-
-void
-s3_xml_uploads_free(s3_xml_uploads *list)
-{
-	int			i;
-
-	for (i = 0; i < list->nitems; i++)
-	{
-		free(list->items[i].key);
-		free(list->items[i].upload_id);
-		free(list->items[i].initiated);
-	}
-	free(list->items);
-	free(list->next_key_marker);
-	free(list->next_upload_id_marker);
-	memset(list, 0, sizeof(*list));
 }
 
 char *

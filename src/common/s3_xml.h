@@ -4,7 +4,7 @@
  * multipart upload requests and results, ListMultipartUploads pages,
  * GetBucketLocation.
  *
- * Internal to the S3 client (s3_client.c, s3_multipart.c).
+ * Internal to the S3 client (s3_client.c, s3_object.c, s3_multipart.c).
  */
 #ifndef SG_S3_XML_H
 #define SG_S3_XML_H
@@ -28,66 +28,72 @@ typedef struct s3_xml_error
 
 extern bool s3_xml_parse_error(const char *body, size_t len, s3_xml_error *out);
 
-/* one page of ListObjectsV2 */
-typedef struct s3_xml_list_item
+/*
+ * One page of a listing: ListObjectsV2 (ListBucketResult, entries
+ * <Contents>) or ListMultipartUploads (ListMultipartUploadsResult, entries
+ * <Upload>).  The readers below have the s3_read_fn shape (s3_request.h):
+ * body, length and what they fill.
+ */
+typedef enum s3_xml_list_kind
+{
+	S3_XML_OBJECTS,
+	S3_XML_UPLOADS
+} s3_xml_list_kind;
+
+#define S3_XML_MARKERS 2
+
+typedef struct s3_xml_entry
 {
 	char	   *key;			/* full key, as stored */
-	int64_t		size;
+	int64_t		size;			/* objects: */
 	char	   *etag;			/* without quotes */
 	char	   *last_modified;
 	char	   *storage_class;
-} s3_xml_list_item;
+	char	   *upload_id;		/* uploads: */
+	char	   *initiated;
+} s3_xml_entry;
 
 typedef struct s3_xml_list
 {
-	s3_xml_list_item *items;
+	s3_xml_list_kind kind;		/* set by the caller */
+	s3_xml_entry *items;
 	int			nitems;
 	bool		truncated;
-	char	   *next_token;		/* NextContinuationToken, or NULL */
+	/* NextContinuationToken; or NextKeyMarker and NextUploadIdMarker */
+	char	   *next[S3_XML_MARKERS];
 } s3_xml_list;
 
-extern bool s3_xml_parse_list(const char *body, size_t len, s3_xml_list *out);
+/* read a page into list (an s3_xml_list of its kind); false if not one */
+extern bool s3_xml_read_list(const char *body, size_t len, void *list);
 extern void s3_xml_list_free(s3_xml_list *list);
+/* the root element of a page of kind: "ListBucketResult" */
+extern const char *s3_xml_list_document(s3_xml_list_kind kind);
 
 /* <Delete><Quiet>true</Quiet><Object><Key>..</Key></Object>..</Delete> */
 extern void s3_xml_delete_request(const char *const *keys, int nkeys, sg_buf *out);
 
-/*
- * DeleteResult: number of <Error> entries; the first is copied to
- * first_error.  -1 when the body is not a DeleteResult.
- */
-extern int	s3_xml_parse_delete_result(const char *body, size_t len,
-									   s3_xml_error *first_error);
+/* DeleteResult: how many <Error> entries, and the first */
+typedef struct s3_xml_delete_result
+{
+	int			nerrors;
+	s3_xml_error first;
+} s3_xml_delete_result;
 
-/* UploadId of InitiateMultipartUploadResult (malloc'ed), or NULL */
-extern char *s3_xml_upload_id(const char *body, size_t len);
+/* read a DeleteResult into out (an s3_xml_delete_result); false if not one */
+extern bool s3_xml_read_delete_result(const char *body, size_t len, void *out);
+
+/*
+ * UploadId of InitiateMultipartUploadResult into *(char **) out
+ * (malloc'ed); false when there is none
+ */
+extern bool s3_xml_read_upload_id(const char *body, size_t len, void *out);
 
 /* <CompleteMultipartUpload> with parts (sorted by part number) */
 extern void s3_xml_complete_request(const int *part_no, char *const *etags,
 									int nparts, sg_buf *out);
 
-/* true when body is a CompleteMultipartUploadResult */
-extern bool s3_xml_is_complete_result(const char *body, size_t len);
-
-/* one page of ListMultipartUploads */
-typedef struct s3_xml_upload
-{
-	char	   *key;			/* full key, as stored */
-	char	   *upload_id;
-	char	   *initiated;
-} s3_xml_upload;
-
-typedef struct s3_xml_uploads
-{
-	s3_xml_upload *items;
-	int			nitems;
-	bool		truncated;
-	char	   *next_key_marker;	/* NextKeyMarker, or NULL */
-	char	   *next_upload_id_marker;	/* NextUploadIdMarker, or NULL */
-} s3_xml_uploads;
-
-extern bool s3_xml_parse_uploads(const char *body, size_t len, s3_xml_uploads *out);
-extern void s3_xml_uploads_free(s3_xml_uploads *list);
+/* true when body is a CompleteMultipartUploadResult (out is unused) */
+extern bool s3_xml_read_complete_result(const char *body, size_t len, void *out);
 
 /* LocationConstraint of GetBucketLocation (malloc'ed, "" for us-east-1) */
 extern char *s3_xml_location(const char *body, size_t len);

@@ -25,22 +25,6 @@
 
 
 static void
-show(const sg_error *err)
-{
-	printf("# error kind %d status %d: %s\n#   detail: %s\n#   hint: %s\n",
-		   err->kind, err->http_status, err->msg, err->detail, err->hint);
-}
-
-static void
-fill_random(char *buf, size_t len, unsigned int seed)
-{
-	size_t		i;
-
-	for (i = 0; i < len; i++)
-		buf[i] = (char) (rand_r(&seed) & 0xff);
-}
-
-static void
 sha256_hex(const void *data, size_t len, char *hex)
 {
 	unsigned char md[32];
@@ -68,7 +52,7 @@ uploads_under(s3_client *c, const char *key_prefix)
 
 	if (!s3_list_multipart_uploads(c, key_prefix, count_upload, &n, &err))
 	{
-		show(&err);
+		unit_s3_show(&err);
 		return -1;
 	}
 	return n;
@@ -132,7 +116,7 @@ write_and_check_with(s3_client *c, const sg_storage *s, const char *key,
 	w = s3_writer_open(s, NULL, key, meta, 1, o, &err);
 	ok = w && write_chunks(w, data, len, &err) && s3_writer_finish(w, &err);
 	if (!ok)
-		show(&err);
+		unit_s3_show(&err);
 	UNIT_OK(ok, "%s: %zu bytes written", key, len);
 	if (w == NULL)
 		return;
@@ -144,7 +128,7 @@ write_and_check_with(s3_client *c, const sg_storage *s, const char *key,
 	memset(&info, 0, sizeof(info));
 	ok = s3_get_object(c, key, 0, 0, UNIT_MAX_BODY, &out, &info, &err);
 	if (!ok)
-		show(&err);
+		unit_s3_show(&err);
 	UNIT_OK(ok && out.len == len && memcmp(out.data, data, len) == 0,
 			"%s: stored object equals the data (%zu bytes)", key, out.len);
 	UNIT_STREQ(s3_object_info_meta(&info, "sgbackup-kind"), "writer-test",
@@ -239,7 +223,7 @@ test_part_limit(s3_client *c, const sg_storage *s)
 	sg_error	err;
 	bool		ok;
 
-	fill_random(data, len + MB, 5);
+	unit_s3_fill_random(data, len + MB, 5);
 	write_and_check_with(c, s, "limit/grow", data, len, &grow, 8);
 	write_and_check_with(c, s, "limit/sized", data, len, &sized, 6);
 	sg_error_clear(&err);
@@ -259,7 +243,7 @@ test_writes(s3_client *c, const sg_storage *s)
 	size_t		big = 60 * MB;
 	char	   *data = sg_malloc(big);
 
-	fill_random(data, big, 11);
+	unit_s3_fill_random(data, big, 11);
 	write_and_check(c, s, "w/big", data, big, 5 * MB, 3, 12);
 	write_and_check(c, s, "w/odd", data, 11 * MB + 17, 5 * MB, 3, 3);
 	write_and_check(c, s, "w/small", data, 100 * 1000 + 3, 5 * MB, 3, 0);
@@ -314,7 +298,7 @@ expect_failure(s3_client *c, const sg_storage *s, const char *key,
 	bool		finished = false;
 	bool		opened;
 
-	fill_random(data, len, 5);
+	unit_s3_fill_random(data, len, 5);
 	sg_error_clear(&err);
 	w = s3_writer_open(s, NULL, key, NULL, 0, &o, &err);
 	opened = w != NULL;
@@ -334,7 +318,7 @@ expect_failure(s3_client *c, const sg_storage *s, const char *key,
 				"%s: finish fails with the same error", what);
 	}
 	setenv("AWS_SECRET_ACCESS_KEY", secret_key, 1);
-	show(&err);
+	unit_s3_show(&err);
 	UNIT_OK(opened && !finished, "%s: the write fails (%s)", what,
 			wrote ? "at finish" : "in write");
 	UNIT_OK(err.kind == want_kind, "%s: error kind %d", what, err.kind);
@@ -374,11 +358,11 @@ test_free_aborts(s3_client *c, const sg_storage *s)
 	sg_error	err;
 	bool		ok;
 
-	fill_random(data, len, 3);
+	unit_s3_fill_random(data, len, 3);
 	w = s3_writer_open(s, NULL, "a/freed", NULL, 0, &o, &err);
 	ok = w && s3_writer_write(w, data, len, &err);
 	if (!ok)
-		show(&err);
+		unit_s3_show(&err);
 	UNIT_OK(ok, "free before finish: 17 MB written");
 	UNIT_OK(uploads_under(c, "a/freed") == 1, "free before finish: the upload is listed");
 	s3_writer_free(w);
@@ -416,7 +400,7 @@ test_stale(s3_client *c)
 		if (mp && s3_multipart_put_part(c, mp, 1, "left behind", 11, &err))
 			made++;
 		else
-			show(&err);
+			unit_s3_show(&err);
 		s3_multipart_free(mp);
 	}
 	UNIT_OK(made == 4, "4 uploads left behind");
@@ -430,7 +414,7 @@ test_stale(s3_client *c)
 
 	ok = s3_abort_stale_uploads(c, "stale/x/", &aborted, &err);
 	if (!ok)
-		show(&err);
+		unit_s3_show(&err);
 	UNIT_OK(ok && aborted == 2, "abort stale under stale/x/: %d aborted", aborted);
 	UNIT_OK(uploads_under(c, "stale/") == 1, "the other upload is kept");
 	ok = s3_abort_stale_uploads(c, "stale/", &aborted, &err);
@@ -475,7 +459,7 @@ test_cancel(s3_client *c, const sg_storage *s)
 	bool		ok = true;
 
 	limits.cancel = &flag;
-	fill_random(data, chunk, 9);
+	unit_s3_fill_random(data, chunk, 9);
 	w = s3_writer_open(s, NULL, "c/cancelled", NULL, 0, &o, &err);
 	UNIT_OK(w != NULL, "cancel: writer opened");
 	if (w == NULL)
@@ -490,7 +474,7 @@ test_cancel(s3_client *c, const sg_storage *s)
 	stopped = now_s();
 	pthread_join(t, NULL);
 	UNIT_OK(!ok, "cancel: write fails after %.0f MB", written / (double) MB);
-	show(&err);
+	unit_s3_show(&err);
 	UNIT_OK(strstr(err.msg, "cancelled") != NULL, "cancel: the message says cancelled");
 	UNIT_OK(stopped - k.at < 2.0, "cancel: stopped %.2f s after the flag was set",
 			stopped - k.at);
@@ -520,7 +504,7 @@ measure(s3_client *c, const sg_storage *s, const char *data, size_t len,
 	ok = ok && s3_writer_finish(w, &err);
 	t = now_s() - t0;
 	if (!ok)
-		show(&err);
+		unit_s3_show(&err);
 	UNIT_OK(ok, "throughput run with %d thread(s)", concurrency);
 	printf("# 200 MB, 16 MB parts, concurrency %d: %.2f s, %.1f MB/s\n",
 		   concurrency, t, len / (double) MB / t);
@@ -534,7 +518,7 @@ test_throughput(s3_client *c, const sg_storage *s)
 	size_t		len = 200 * MB;
 	char	   *data = sg_malloc(len);
 
-	fill_random(data, len, 1);
+	unit_s3_fill_random(data, len, 1);
 	measure(c, s, data, len, 1);
 	measure(c, s, data, len, 4);
 	free(data);
@@ -568,7 +552,7 @@ main(void)
 	UNIT_OK(c != NULL, "client for %s", http_endpoint);
 	if (c == NULL)
 	{
-		show(&err);
+		unit_s3_show(&err);
 		return UNIT_DONE();
 	}
 	test_part_sizes();

@@ -106,4 +106,22 @@ unit_s3_delete_all(s3_client *c)
 	return ok ? n : -1;
 }
 
+/* an sg_error as TAP comments */
+static void
+unit_s3_show(const sg_error *err)
+{
+	printf("# error kind %d status %d: %s\n#   detail: %s\n#   hint: %s\n",
+		   err->kind, err->http_status, err->msg, err->detail, err->hint);
+}
+
+/* len bytes of noise, the same for the same seed */
+static void
+unit_s3_fill_random(char *buf, size_t len, unsigned int seed)
+{
+	size_t		i;
+
+	for (i = 0; i < len; i++)
+		buf[i] = (char) (rand_r(&seed) & 0xff);
+}
+
 #endif							/* UNIT_S3_H */
