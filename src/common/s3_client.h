@@ -50,7 +50,6 @@ typedef struct s3_limits
 	/* when non-NULL and cancel_fn(cancel_arg) returns true, stop early */
 	bool		(*cancel_fn) (void *cancel_arg);
 	void	   *cancel_arg;
-	int64_t		max_bandwidth;	/* bytes per second per client; 0: no limit */
 } s3_limits;
 
 /*
