@@ -27,6 +27,7 @@
 
 #include "pace.h"
 #include "s3_client.h"
+#include "store.h"
 #include "archive_pool.h"
 
 #define MAX_THREADS SG_MAX_UPLOAD_CONCURRENCY
@@ -82,7 +83,7 @@ static struct
 /* per-thread connection and the configuration it was made for */
 typedef struct worker
 {
-	s3_client  *client;
+	sg_store   *store;
 	uint64		generation;
 	sg_compression compression;
 	int			level;
@@ -127,11 +128,11 @@ prepare_client(worker *w, uint64 generation, sg_error *err)
 	char	   *secrets;
 	s3_limits	limits = {0};
 
-	if (w->client && w->generation == generation)
+	if (w->store && w->generation == generation)
 		return true;
-	if (w->client)
-		s3_client_free(w->client);
-	w->client = NULL;
+	if (w->store)
+		sg_store_free(w->store);
+	w->store = NULL;
 	sg_storage_init(&storage);
 	sg_storage_copy(&storage, &pool.storage);
 	secrets = sg_strdup(pool.secrets_directory);
@@ -143,11 +144,11 @@ prepare_client(worker *w, uint64 generation, sg_error *err)
 	pthread_mutex_unlock(&pool.lock);
 	limits.cancel_fn = worker_cancelled;
 	limits.cancel_arg = w;
-	w->client = s3_client_new(&storage, secrets, &limits, err);
+	w->store = sg_store_open(&storage, secrets, &limits, err);
 	sg_storage_free(&storage);
 	free(secrets);
 	pthread_mutex_lock(&pool.lock);
-	return w->client != NULL;
+	return w->store != NULL;
 }
 
 static void
@@ -168,14 +169,14 @@ run_job(worker *w, upload_job *job)
 	if (ok)
 	{
 		pthread_mutex_unlock(&pool.lock);
-		ok = wal_push(w->client, path, name, w->compression, w->level, &result, &err);
+		ok = wal_push(w->store, path, name, w->compression, w->level, &result, &err);
 		pthread_mutex_lock(&pool.lock);
 	}
 	/* after a failure, start over with a new connection and fresh credentials */
-	if (!ok && w->client)
+	if (!ok && w->store)
 	{
-		s3_client_free(w->client);
-		w->client = NULL;
+		sg_store_free(w->store);
+		w->store = NULL;
 	}
 	job->ok = ok;
 	job->result = result;
@@ -203,8 +204,8 @@ worker_main(void *arg)
 		run_job(&w, job);
 	}
 	pthread_mutex_unlock(&pool.lock);
-	if (w.client)
-		s3_client_free(w.client);
+	if (w.store)
+		sg_store_free(w.store);
 	return NULL;
 }
 

@@ -108,6 +108,7 @@ sgb_storage_json(const sg_storage *s)
 	add_str(obj, "name", s->name);
 	add_str(obj, "type", s->type);
 	add_str(obj, "bucket", s->bucket);
+	add_str(obj, "repositoryPath", s->repository_path);
 	add_str(obj, "prefix", s->prefix);
 	add_str(obj, "region", s->region);
 	add_str(obj, "endpoint", s->endpoint);
@@ -122,20 +123,3 @@ sgb_storage_json(const sg_storage *s)
 		json_object_object_add(obj, "caCertificate", selector(&s->ca_certificate));
 	return to_string(obj);
 }
-
-bool
-sgb_backup_name_ok(const char *name, size_t len)
-{
-	if (len == 0 || len > 200 || name[0] == '.')
-		return false;
-	for (size_t i = 0; i < len; i++)
-	{
-		char		c = name[i];
-
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-			  (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.'))
-			return false;
-	}
-	return true;
-}
-

@@ -15,7 +15,4 @@
 extern char *sgb_controldata_json(void);
 extern char *sgb_storage_json(const sg_storage *s);
 
-/* letters, digits, '-', '_', '.'; 1 to 200 characters */
-extern bool sgb_backup_name_ok(const char *name, size_t len);
-
 #endif							/* SGBACKUP_BACKUP_CONTROL_H */

@@ -23,24 +23,19 @@ PG_FUNCTION_INFO_V1(sgbackup_backups);
 PG_FUNCTION_INFO_V1(sgbackup_apply_retention);
 PG_FUNCTION_INFO_V1(sgbackup_delete);
 
-static const char *const status_names[] = {"running", "completed", "failed"};
-
-/* a client for the configuration in force; ERROR when there is none */
-static s3_client *
-sgb_connect(sg_config *o)
+/* the store of the configuration in force; ERROR when there is none */
+static sg_store *
+open_store(sg_config *o)
 {
 	sg_error	err;
-	s3_client  *c;
 	s3_limits	limits = sgb_backend_limits();
+	sg_store   *st;
 
 	sg_error_clear(&err);
-	sg_config_init(o);
-	if (!sgb_load_config(o, &err) || !s3_global_init(&err))
+	st = sgb_open_store(o, &limits, &err);
+	if (st == NULL)
 		sgb_report(ERROR, &err);
-	c = s3_client_new(&o->storage, o->secrets_directory, &limits, &err);
-	if (c == NULL)
-		sgb_report(ERROR, &err);
-	return c;
+	return st;
 }
 
 static Datum
@@ -90,7 +85,7 @@ put_row(Tuplestorestate *ts, TupleDesc desc, const backup_info *b)
 	char		note[1024];
 
 	v[0] = CStringGetTextDatum(b->name);
-	v[1] = CStringGetTextDatum(status_names[b->status]);
+	v[1] = CStringGetTextDatum(backup_status_name(b->status));
 	v[2] = BoolGetDatum(b->permanent);
 	v[3] = LSNGetDatum(b->start_lsn);
 	n[3] = b->start_lsn == 0;
@@ -123,7 +118,7 @@ sgbackup_backups(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	sg_config	o;
-	s3_client  *c;
+	sg_store   *st;
 	backup_info *list;
 	int			n;
 	sg_error	err;
@@ -131,10 +126,10 @@ sgbackup_backups(PG_FUNCTION_ARGS)
 
 	sgb_require_read_privilege("sgbackup.backups");
 	InitMaterializedSRF(fcinfo, 0);
-	c = sgb_connect(&o);
+	st = open_store(&o);
 	sg_error_clear(&err);
-	ok = backup_catalog_list(c, sgb_backup_is_running, NULL, &list, &n, &err);
-	s3_client_free(c);
+	ok = backup_catalog_list(st, sgb_backup_is_running, NULL, &list, &n, &err);
+	sg_store_free(st);
 	sg_config_free(&o);
 	if (!ok)
 		sgb_report(ERROR, &err);
@@ -149,17 +144,17 @@ sgbackup_apply_retention(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	sg_config	o;
-	s3_client  *c;
+	sg_store   *st;
 	retention_plan plan;
 	sg_error	err;
 	bool		ok;
 
 	sgb_require_backup_privilege("apply retention");
 	InitMaterializedSRF(fcinfo, 0);
-	c = sgb_connect(&o);
+	st = open_store(&o);
 	sg_error_clear(&err);
-	ok = sg_retention_run(c, o.retention, sgb_backup_is_running, NULL, &plan, &err);
-	s3_client_free(c);
+	ok = sg_retention_run(st, o.retention, sgb_backup_is_running, NULL, &plan, &err);
+	sg_store_free(st);
 	sg_config_free(&o);
 	if (!ok)
 		sgb_report(ERROR, &err);
@@ -182,7 +177,7 @@ sgbackup_delete(PG_FUNCTION_ARGS)
 {
 	char	   *name = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	sg_config	o;
-	s3_client  *c;
+	sg_store   *st;
 	sg_error	err;
 	bool		ok;
 
@@ -191,10 +186,10 @@ sgbackup_delete(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_IN_USE),
 				 errmsg("backup \"%s\" is running", name)));
-	c = sgb_connect(&o);
+	st = open_store(&o);
 	sg_error_clear(&err);
-	ok = backup_catalog_delete(c, name, &err);
-	s3_client_free(c);
+	ok = backup_catalog_delete(st, name, &err);
+	sg_store_free(st);
 	sg_config_free(&o);
 	if (!ok)
 		sgb_report(ERROR, &err);

@@ -4,9 +4,10 @@
  * Runs in the walsender that executes BASE_BACKUP.  The target claims the
  * one-backup-at-a-time slot itself (backup_worker.h), whoever started the backup.
  * Each archive the server produces (base.tar.zst, <oid>.tar.zst) streams
- * into an s3_writer, whose threads upload parts while the server reads the
- * next files; parts are sized from the server's estimate of the backup's
- * size.  The manifest follows, and metadata.json is written last, once the
+ * into a store writer (store.h): in S3 an s3_writer, whose threads upload
+ * parts while the server reads the next files, parts sized from the
+ * server's estimate of the backup's size; in a local repository a
+ * temporary file renamed into place.  The manifest follows, and metadata.json is written last, once the
  * server has waited for the backup's last WAL segment to be archived and
  * every segment it needs is confirmed stored with it (backup_wal.h).  Any
  * failure aborts the uploads and records failed.json; a backup without
@@ -48,8 +49,8 @@ typedef struct backup_sink
 	sg_config	options;
 	s3_limits	limits;			/* stop when cancelled or terminated */
 	sg_pacer	pacer;			/* sgbackup.max_disk_bandwidth */
-	s3_client  *client;			/* for the small .json objects */
-	s3_writer  *writer;			/* the archive or manifest being written */
+	sg_store   *store;			/* where the backup goes */
+	sg_store_writer *writer;	/* the archive or manifest being written */
 	backup_info info;
 	bool		claimed;		/* holds the one-backup slot */
 	bool		done;
@@ -79,7 +80,7 @@ stop_uploads_on_exit(int code, Datum arg)
 {
 	if (current_sink && current_sink->writer)
 	{
-		s3_writer_free(current_sink->writer);
+		sg_store_writer_free(current_sink->writer);
 		current_sink->writer = NULL;
 	}
 	current_sink = NULL;
@@ -110,19 +111,17 @@ static void
 open_writer(backup_sink *s, const char *object)
 {
 	char		key[MAXPGPATH];
-	s3_writer_options wo = {0};
+	sg_store_writer_options wo = {0};
 	sg_error	err;
 
 	sg_error_clear(&err);
 	snprintf(key, sizeof(key), "backups/%s/%s", s->name, object);
 	wo.concurrency = s->options.upload_concurrency;
-	wo.limits = &s->limits;
 	wo.max_parts = sgb_max_upload_parts;
 	/* the whole backup's estimate: an archive is never larger */
 	if (s->base.bbs_state->bytes_total_is_valid)
 		wo.expected_size = (int64) s->base.bbs_state->bytes_total;
-	s->writer = s3_writer_open(&s->options.storage, s->options.secrets_directory,
-							   key, NULL, 0, &wo, &err);
+	s->writer = sg_store_writer_open(s->store, key, NULL, 0, &wo, &err);
 	if (s->writer == NULL)
 		raise_error(s, &err);
 }
@@ -131,12 +130,12 @@ static int64
 close_writer(backup_sink *s)
 {
 	sg_error	err;
-	int64		bytes = s3_writer_bytes(s->writer);
+	int64		bytes = sg_store_writer_bytes(s->writer);
 	bool		ok;
 
 	sg_error_clear(&err);
-	ok = s3_writer_finish(s->writer, &err);
-	s3_writer_free(s->writer);
+	ok = sg_store_writer_finish(s->writer, &err);
+	sg_store_writer_free(s->writer);
 	s->writer = NULL;
 	if (!ok)
 		raise_error(s, &err);
@@ -149,7 +148,7 @@ write_to(backup_sink *s, size_t len)
 	sg_error	err;
 
 	sg_error_clear(&err);
-	if (!s3_writer_write(s->writer, s->base.bbs_buffer, len, &err))
+	if (!sg_store_writer_write(s->writer, s->base.bbs_buffer, len, &err))
 		raise_error(s, &err);
 }
 
@@ -159,7 +158,7 @@ put_json(backup_sink *s, const char *object)
 	sg_error	err;
 
 	sg_error_clear(&err);
-	if (!backup_catalog_put(s->client, &s->info, object, &err))
+	if (!backup_catalog_put(s->store, &s->info, object, &err))
 		raise_error(s, &err);
 }
 
@@ -176,7 +175,7 @@ abort_stale_uploads(backup_sink *s)
 	int			aborted = 0;
 
 	sg_error_clear(&err);
-	if (!s3_abort_stale_uploads(s->client, "backups/", &aborted, &err))
+	if (!sg_store_abort_stale(s->store, "backups/", &aborted, &err))
 	{
 		CHECK_FOR_INTERRUPTS();
 		sgb_report(WARNING, &err);
@@ -199,13 +198,14 @@ sink_begin_backup(bbsink *sink)
 	current_sink = s;
 	sg_error_clear(&err);
 	s->limits = sgb_backend_limits();
-	if (!sgb_load_config(&s->options, &err) || !s3_global_init(&err))
+	if (!sgb_load_config(&s->options, &err))
 		raise_error(s, &err);
+	/* the bandwidth caps come from the configuration the store is opened with */
 	s->limits.max_bandwidth = sg_config_share(&s->options, s->options.max_network_bandwidth);
 	sg_pacer_init(&s->pacer, s->options.max_disk_bandwidth, s->limits.cancel_fn, NULL);
-	s->client = s3_client_new(&s->options.storage, s->options.secrets_directory,
-							  &s->limits, &err);
-	if (s->client == NULL)
+	s->store = sg_store_open(&s->options.storage, s->options.secrets_directory,
+							 &s->limits, &err);
+	if (s->store == NULL)
 		raise_error(s, &err);
 	s->info.name = sg_strdup(s->name);
 	s->info.status = BACKUP_RUNNING;
@@ -289,7 +289,7 @@ sink_end_backup(bbsink *sink, XLogRecPtr endptr, TimeLineID endtli)
 
 	PG_TRY();
 	{
-		sgb_backup_check_wal(s->client, s->name, b->start_lsn, b->timeline,
+		sgb_backup_check_wal(s->store, s->name, b->start_lsn, b->timeline,
 							 endptr, endtli);
 	}
 	PG_CATCH();
@@ -333,23 +333,22 @@ cleanup_once(backup_sink *s)
 		return;
 	s->cleaned = true;
 	if (s->writer)
-		s3_writer_free(s->writer);
+		sg_store_writer_free(s->writer);
 	s->writer = NULL;
-	if (!s->done && s->client && s->info.name)
+	if (!s->done && s->store && s->info.name)
 	{
 		s->info.status = BACKUP_FAILED;
 		s->info.finished_at = now_usec();
 		s->info.error = sg_strdup(s->error[0] ? s->error :
 								  "the base backup was aborted by an error; see the server log");
 		sg_error_clear(&err);
-		if (!backup_catalog_put(s->client, &s->info, "failed.json", &err))
+		if (!backup_catalog_put(s->store, &s->info, "failed.json", &err))
 			ereport(WARNING,
 					(errmsg("could not record the failure of backup \"%s\": %s",
 							s->name, err.msg)));
 	}
-	if (s->client)
-		s3_client_free(s->client);
-	s->client = NULL;
+	sg_store_free(s->store);
+	s->store = NULL;
 	if (s->claimed)
 		sgb_backup_target_release(s->name, s->done, s->done ? NULL :
 								  (s->error[0] ? s->error : "the base backup was aborted by an error"));
@@ -419,11 +418,11 @@ check_detail(char *target, char *detail)
 				(errcode(ERRCODE_SYNTAX_ERROR),
 				 errmsg("invalid target detail \"%s\"", detail),
 				 errhint("Use NAME or NAME:permanent.")));
-	if (!sgb_backup_name_ok(copy, colon ? (size_t) (colon - copy) : strlen(copy)))
+	if (!backup_name_valid(copy, colon ? (size_t) (colon - copy) : strlen(copy)))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_NAME),
 				 errmsg("invalid backup name \"%s\"", detail),
-				 errdetail("A backup name has letters, digits, '-', '_' and '.'.")));
+				 errdetail("%s", BACKUP_NAME_RULE)));
 	return copy;
 }
 

@@ -32,9 +32,9 @@ typedef struct wal_range
 	bool	   *present;		/* [last - first + 1] */
 } wal_range;
 
-/* s3_list_fn: mark the segments of the range that are stored */
+/* sg_store_list_fn: mark the segments of the range that are stored */
 static bool
-mark_segment(void *arg, const s3_list_entry *e)
+mark_segment(void *arg, const sg_store_entry *e)
 {
 	wal_range  *r = arg;
 	const char *name = e->key + strlen("wal/");
@@ -54,7 +54,7 @@ mark_segment(void *arg, const s3_list_entry *e)
 
 /* list the stored segments of the range on timeline tli */
 static void
-list_timeline(s3_client *c, wal_range *r, TimeLineID tli)
+list_timeline(sg_store *st, wal_range *r, TimeLineID tli)
 {
 	char		prefix[32];
 	char		after[MAXFNAMELEN + 8];
@@ -69,20 +69,20 @@ list_timeline(s3_client *c, wal_range *r, TimeLineID tli)
 		snprintf(after, sizeof(after), "wal/%s", name);
 	}
 	sg_error_clear(&err);
-	if (!s3_list_objects_after(c, prefix, r->first > 0 ? after : NULL,
-							   mark_segment, r, &err))
+	if (!sg_store_list(st, prefix, r->first > 0 ? after : NULL,
+					   mark_segment, r, &err))
 		sgb_report(ERROR, &err);
 }
 
 /* the first segment not stored on either timeline, or false when all are */
 static bool
-first_missing(s3_client *c, wal_range *r, TimeLineID start_tli,
+first_missing(sg_store *st, wal_range *r, TimeLineID start_tli,
 			  TimeLineID stop_tli, char *missing)
 {
 	memset(r->present, 0, sizeof(bool) * (r->last - r->first + 1));
-	list_timeline(c, r, start_tli);
+	list_timeline(st, r, start_tli);
 	if (stop_tli != start_tli)
-		list_timeline(c, r, stop_tli);
+		list_timeline(st, r, stop_tli);
 	for (XLogSegNo segno = r->first; segno <= r->last; segno++)
 	{
 		if (!r->present[segno - r->first])
@@ -105,7 +105,7 @@ wait_a_second(void)
 }
 
 static void
-report_missing(const char *name, const char *segment, const sg_storage *s)
+report_missing(const char *name, const char *segment, const sg_store *st)
 {
 	const char *library = GetConfigOption("archive_library", true, false);
 
@@ -113,19 +113,17 @@ report_missing(const char *name, const char *segment, const sg_storage *s)
 			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 			 errmsg("backup \"%s\" cannot be completed: WAL segment \"%s\" is not in its object storage",
 					name, segment),
-			 errdetail("The backup needs every WAL segment from its start to its stop, but \"%s%swal/%s\" is not stored in bucket \"%s\"; "
+			 errdetail("The backup needs every WAL segment from its start to its stop, but \"wal/%s\" is not stored in %s; "
 					   "the server archived it elsewhere or not at all (archive_mode is %s, archive_library is \"%s\").",
-					   s->prefix ? s->prefix : "", s->prefix && s->prefix[0] ? "/" : "",
-					   segment, s->bucket, XLogArchivingActive() ? "on" : "off",
+					   segment, sg_store_description(st), XLogArchivingActive() ? "on" : "off",
 					   library ? library : ""),
 			 errhint("Archive WAL to the same object storage as the backups (archive_mode = on, archive_library = 'sgbackup', and the same sgbackup.object_storage or s3_* settings, unchanged during the backup), then take a new backup.")));
 }
 
 void
-sgb_backup_check_wal(s3_client *c, const char *name, XLogRecPtr start,
+sgb_backup_check_wal(sg_store *st, const char *name, XLogRecPtr start,
 					 TimeLineID start_tli, XLogRecPtr stop, TimeLineID stop_tli)
 {
-	const sg_storage *s = s3_client_storage(c);
 	TimestampTz deadline;
 	wal_range	r;
 	char		missing[MAXFNAMELEN];
@@ -139,18 +137,18 @@ sgb_backup_check_wal(s3_client *c, const char *name, XLogRecPtr start,
 	if (!XLogArchivingActive())
 	{
 		XLogFileName(missing, start_tli, r.first, wal_segment_size);
-		report_missing(name, missing, s);
+		report_missing(name, missing, st);
 	}
 	deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), SGB_BACKUP_WAL_WAIT_MS);
-	while (first_missing(c, &r, start_tli, stop_tli, missing))
+	while (first_missing(st, &r, start_tli, stop_tli, missing))
 	{
 		char		note[512];
 
 		if (GetCurrentTimestamp() >= deadline)
-			report_missing(name, missing, s);
+			report_missing(name, missing, st);
 		snprintf(note, sizeof(note),
-				 "waiting for WAL segment %s to be stored in bucket \"%s\" under \"%s\"",
-				 missing, s->bucket, s->prefix ? s->prefix : "");
+				 "waiting for WAL segment %s to be stored in %s",
+				 missing, sg_store_description(st));
 		if (!said)
 			ereport(LOG, (errmsg("backup \"%s\": %s", name, note)));
 		said = true;

@@ -9,7 +9,7 @@
 
 #include "access/xlogdefs.h"
 
-#include "s3_client.h"
+#include "store.h"
 
 /* how long to wait for a segment the server says it archived */
 #define SGB_BACKUP_WAL_WAIT_MS 10000
@@ -19,7 +19,7 @@
  * from start to stop is stored (waits up to SGB_BACKUP_WAL_WAIT_MS, saying
  * what it waits for in sgbackup.backups; honours cancel and shutdown).
  */
-extern void sgb_backup_check_wal(s3_client *c, const char *name,
+extern void sgb_backup_check_wal(sg_store *st, const char *name,
 								 XLogRecPtr start, TimeLineID start_tli,
 								 XLogRecPtr stop, TimeLineID stop_tli);
 

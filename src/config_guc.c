@@ -29,6 +29,7 @@ static bool s3_use_iam_role = false;
 static char *s3_ca_file = NULL;
 static char *secrets_directory = NULL;
 static char *object_storage = NULL;
+static char *repository_path = NULL;
 static int	compression = SG_COMPRESSION_ZSTD;
 static int	upload_concurrency = SG_DEFAULT_UPLOAD_CONCURRENCY;
 static char *cron_schedule = NULL;
@@ -198,6 +199,9 @@ sgb_define_settings(void)
 	define_string("sgbackup.secrets_directory",
 				  "Directory where secret key selectors are read: <dir>/<name>/<key>.",
 				  &secrets_directory, check_absolute_path);
+	define_string("sgbackup.repository_path",
+				  "Local directory to store WAL and backups in instead of object storage.",
+				  &repository_path, check_absolute_path);
 	define_string("sgbackup.object_storage",
 				  "Name of a stored SGObjectStorage to use instead of the s3_* settings.",
 				  &object_storage, check_object_storage);
@@ -268,6 +272,8 @@ lookup_setting(void *arg, const char *name)
 		return secrets_directory;
 	if (strcmp(name, "object_storage") == 0)
 		return object_storage;
+	if (strcmp(name, "repository_path") == 0)
+		return repository_path;
 	if (strcmp(name, "compression") == 0)
 		return sg_compression_name((sg_compression) compression);
 	if (strcmp(name, "cron_schedule") == 0)
@@ -298,6 +304,15 @@ sgb_load_config(sg_config *o, sg_error *err)
 		return false;
 	return sg_config_load(o, lookup_setting, NULL, cluster,
 						   sgb_applied_find_storage, NULL, err);
+}
+
+sg_store *
+sgb_open_store(sg_config *o, const s3_limits *limits, sg_error *err)
+{
+	sg_config_init(o);
+	if (!sgb_load_config(o, err))
+		return NULL;
+	return sg_store_open(&o->storage, o->secrets_directory, limits, err);
 }
 
 static int

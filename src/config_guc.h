@@ -7,6 +7,7 @@
 #define SGBACKUP_CONFIG_GUC_H
 
 #include "s3_client.h"
+#include "store.h"
 #include "sg_error.h"
 #include "config.h"
 
@@ -28,6 +29,15 @@ extern void sgb_define_settings(void);
  * without catalog access such as the archiver).
  */
 extern bool sgb_load_config(sg_config *o, sg_error *err);
+
+/*
+ * Load the configuration in force into o (initialized here; free it with
+ * sg_config_free) and open its store: the directory
+ * sgbackup.repository_path, else the bucket.  limits may be NULL.  NULL
+ * with err on failure.
+ */
+extern sg_store *sgb_open_store(sg_config *o, const s3_limits *limits,
+								sg_error *err);
 
 /*
  * Request limits for S3 calls made by a backend or walsender: they stop

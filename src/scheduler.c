@@ -276,14 +276,12 @@ apply_retention(int keep)
 {
 	sg_config	o;
 	sg_error	err;
-	s3_client  *c = NULL;
+	sg_store   *st;
 	retention_plan plan;
 
-	sg_config_init(&o);
 	sg_error_clear(&err);
-	if (sgb_load_config(&o, &err) &&
-		(c = s3_client_new(&o.storage, o.secrets_directory, NULL, &err)) != NULL &&
-		sg_retention_run(c, keep, sgb_backup_is_running, NULL, &plan, &err))
+	if ((st = sgb_open_store(&o, NULL, &err)) != NULL &&
+		sg_retention_run(st, keep, sgb_backup_is_running, NULL, &plan, &err))
 	{
 		ereport(LOG,
 				(errmsg("retention kept %d managed backups: deleted %d backups and %d WAL files",
@@ -292,8 +290,7 @@ apply_retention(int keep)
 	}
 	else
 		sgb_report(LOG, &err);
-	if (c)
-		s3_client_free(c);
+	sg_store_free(st);
 	sg_config_free(&o);
 }
 

@@ -8,6 +8,9 @@
  *   sgbackup [--config FILE] backup-list [--json]
  *   sgbackup [--config FILE] retention
  *   sgbackup [--config FILE] delete NAME
+ *
+ * --repository DIR (or SGBACKUP_REPOSITORY_PATH) uses a local directory
+ * instead of object storage (store_local.c).
  */
 #include <getopt.h>
 #include <signal.h>
@@ -20,7 +23,7 @@
 #include "backup_catalog.h"
 #include "cli_config.h"
 #include "backup_retention.h"
-#include "s3_client.h"
+#include "store.h"
 #include "sg_buf.h"
 #include "wal_store.h"
 
@@ -30,7 +33,7 @@
 #define EXIT_FETCH_FAILED 255
 
 static const char *usage_text =
-"sgbackup: WAL archiving and backups to S3 object storage\n"
+"sgbackup: WAL archiving and backups to S3 object storage or a local directory\n"
 "\n"
 "Usage:\n"
 "  sgbackup [--config FILE] wal-push PATH\n"
@@ -42,6 +45,9 @@ static const char *usage_text =
 "Options:\n"
 "  -c, --config FILE   SGObjectStorage YAML (optionally with an SGCluster\n"
 "                      document after ---); wins over SGBACKUP_* variables\n"
+"  -r, --repository DIR\n"
+"                      a local directory used instead of object storage\n"
+"                      (also SGBACKUP_REPOSITORY_PATH)\n"
 "  -h, --help          show this help\n"
 "\n"
 "Settings come from SGBACKUP_* environment variables named after the\n"
@@ -56,17 +62,14 @@ fail(const sg_error *err)
 	return EXIT_FAILURE_;
 }
 
-/* configuration and a connected client, or NULL after reporting */
-static s3_client *
-connect_storage(const char *config_path, sg_config *o, sg_error *err)
+/* the configuration in force and its store (NULL with err on failure) */
+static sg_store *
+open_store(const char *config_path, sg_config *o, sg_error *err)
 {
-	s3_client  *c;
-
 	sg_config_init(o);
-	if (!cli_load_config(config_path, o, err) || !s3_global_init(err))
+	if (!cli_load_config(config_path, o, err))
 		return NULL;
-	c = s3_client_new(&o->storage, o->secrets_directory, NULL, err);
-	return c;
+	return sg_store_open(&o->storage, o->secrets_directory, NULL, err);
 }
 
 static int
@@ -74,7 +77,7 @@ cmd_wal_push(const char *config_path, const char *path)
 {
 	sg_config	o;
 	sg_error	err;
-	s3_client  *c;
+	sg_store   *st;
 	wal_push_result result;
 	char	   *copy = sg_strdup(path);
 	const char *name = basename(copy);
@@ -88,13 +91,13 @@ cmd_wal_push(const char *config_path, const char *path)
 		free(copy);
 		return fail(&err);
 	}
-	if ((c = connect_storage(config_path, &o, &err)) == NULL)
+	if ((st = open_store(config_path, &o, &err)) == NULL)
 	{
 		free(copy);
 		return fail(&err);
 	}
-	ok = wal_push(c, path, name, o.compression, o.compression_level, &result, &err);
-	s3_client_free(c);
+	ok = wal_push(st, path, name, o.compression, o.compression_level, &result, &err);
+	sg_store_free(st);
 	sg_config_free(&o);
 	free(copy);
 	return ok ? 0 : fail(&err);
@@ -105,16 +108,16 @@ cmd_wal_fetch(const char *config_path, const char *name, const char *dest)
 {
 	sg_config	o;
 	sg_error	err;
-	s3_client  *c;
+	sg_store   *st;
 	int			rc;
 
 	sg_error_clear(&err);
 	if (!wal_name_valid(name))
 		sg_error_set(&err, SG_ERR_CONFIG, "\"%s\" is not the name of a WAL file", name);
-	else if ((c = connect_storage(config_path, &o, &err)) != NULL)
+	else if ((st = open_store(config_path, &o, &err)) != NULL)
 	{
-		rc = wal_fetch(c, name, dest, &err);
-		s3_client_free(c);
+		rc = wal_fetch(st, name, dest, &err);
+		sg_store_free(st);
 		sg_config_free(&o);
 		if (rc == 1)
 			return 0;
@@ -124,8 +127,6 @@ cmd_wal_fetch(const char *config_path, const char *name, const char *dest)
 	cli_report(&err);
 	return EXIT_FETCH_FAILED;
 }
-
-static const char *const status_names[] = {"running", "completed", "failed"};
 
 static void
 format_time(char *out, size_t size, int64_t usec)
@@ -151,7 +152,7 @@ print_backup(const backup_info *b)
 	format_time(started, sizeof(started), b->started_at);
 	format_time(finished, sizeof(finished), b->finished_at);
 	printf("%-28s %-9s %-9s %-24s %-24s %12lld %12lld %-20s %-20s\n",
-		   b->name, status_names[b->status], b->permanent ? "permanent" : "managed",
+		   b->name, backup_status_name(b->status), b->permanent ? "permanent" : "managed",
 		   b->start_wal[0] ? b->start_wal : "-", b->stop_wal[0] ? b->stop_wal : "-",
 		   (long long) b->size_bytes, (long long) b->compressed_bytes,
 		   started, finished);
@@ -162,16 +163,16 @@ cmd_backup_list(const char *config_path, bool json)
 {
 	sg_config	o;
 	sg_error	err;
-	s3_client  *c;
+	sg_store   *st;
 	backup_info *list;
 	int			n;
 	bool		ok;
 
 	sg_error_clear(&err);
-	if ((c = connect_storage(config_path, &o, &err)) == NULL)
+	if ((st = open_store(config_path, &o, &err)) == NULL)
 		return fail(&err);
-	ok = backup_catalog_list(c, NULL, NULL, &list, &n, &err);
-	s3_client_free(c);
+	ok = backup_catalog_list(st, NULL, NULL, &list, &n, &err);
+	sg_store_free(st);
 	sg_config_free(&o);
 	if (!ok)
 		return fail(&err);
@@ -204,15 +205,15 @@ cmd_retention(const char *config_path)
 {
 	sg_config	o;
 	sg_error	err;
-	s3_client  *c;
+	sg_store   *st;
 	retention_plan plan;
 	bool		ok;
 
 	sg_error_clear(&err);
-	if ((c = connect_storage(config_path, &o, &err)) == NULL)
+	if ((st = open_store(config_path, &o, &err)) == NULL)
 		return fail(&err);
-	ok = sg_retention_run(c, o.retention, NULL, NULL, &plan, &err);
-	s3_client_free(c);
+	ok = sg_retention_run(st, o.retention, NULL, NULL, &plan, &err);
+	sg_store_free(st);
 	sg_config_free(&o);
 	if (!ok)
 		return fail(&err);
@@ -229,14 +230,14 @@ cmd_delete(const char *config_path, const char *name)
 {
 	sg_config	o;
 	sg_error	err;
-	s3_client  *c;
+	sg_store   *st;
 	bool		ok;
 
 	sg_error_clear(&err);
-	if ((c = connect_storage(config_path, &o, &err)) == NULL)
+	if ((st = open_store(config_path, &o, &err)) == NULL)
 		return fail(&err);
-	ok = backup_catalog_delete(c, name, &err);
-	s3_client_free(c);
+	ok = backup_catalog_delete(st, name, &err);
+	sg_store_free(st);
 	sg_config_free(&o);
 	if (!ok)
 		return fail(&err);
@@ -249,6 +250,7 @@ main(int argc, char **argv)
 {
 	static const struct option options[] = {
 		{"config", required_argument, NULL, 'c'},
+		{"repository", required_argument, NULL, 'r'},
 		{"json", no_argument, NULL, 'j'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0}
@@ -260,10 +262,12 @@ main(int argc, char **argv)
 
 	/* libcurl runs without signals: a closed connection must not kill us */
 	signal(SIGPIPE, SIG_IGN);
-	while ((opt = getopt_long(argc, argv, "+c:h", options, NULL)) != -1)
+	while ((opt = getopt_long(argc, argv, "+c:r:h", options, NULL)) != -1)
 	{
 		if (opt == 'c')
 			config_path = optarg;
+		else if (opt == 'r')
+			setenv("SGBACKUP_REPOSITORY_PATH", optarg, 1);
 		else
 		{
 			fputs(usage_text, opt == 'h' ? stdout : stderr);
@@ -277,10 +281,12 @@ main(int argc, char **argv)
 	}
 	cmd = argv[optind++];
 	/* options may also follow the command: sgbackup wal-fetch --config F ... */
-	while ((opt = getopt_long(argc, argv, "c:h", options, NULL)) != -1)
+	while ((opt = getopt_long(argc, argv, "c:r:h", options, NULL)) != -1)
 	{
 		if (opt == 'c')
 			config_path = optarg;
+		else if (opt == 'r')
+			setenv("SGBACKUP_REPOSITORY_PATH", optarg, 1);
 		else if (opt == 'j')
 			json = true;
 	}

@@ -30,17 +30,30 @@
 /* ---------------------------------------------------------------- */
 /* objects in the bucket */
 
-static bool
-check_backup_name(const char *name, sg_error *err)
+bool
+backup_name_valid(const char *name, size_t len)
 {
-	if (name == NULL || name[0] == '\0' || strchr(name, '/') != NULL ||
-		strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
-	{
-		sg_error_set(err, SG_ERR_CONFIG, "invalid backup name \"%s\"", name ? name : "");
-		sg_error_detail(err, "A backup name must be non-empty and must not contain \"/\".");
+	if (name == NULL || len == 0 || len > BACKUP_NAME_MAX || name[0] == '.')
 		return false;
+	for (size_t i = 0; i < len; i++)
+	{
+		char		c = name[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			  (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.'))
+			return false;
 	}
 	return true;
+}
+
+bool
+backup_name_check(const char *name, sg_error *err)
+{
+	if (backup_name_valid(name, name ? strlen(name) : 0))
+		return true;
+	sg_error_set(err, SG_ERR_CONFIG, "invalid backup name \"%s\"", name ? name : "");
+	sg_error_detail(err, "%s", BACKUP_NAME_RULE);
+	return false;
 }
 
 static char *
@@ -54,18 +67,18 @@ backup_key(const char *name, const char *object)
 }
 
 bool
-backup_catalog_put(s3_client *c, const backup_info *b, const char *object,
+backup_catalog_put(sg_store *st, const backup_info *b, const char *object,
 				   sg_error *err)
 {
 	char	   *key,
 			   *json;
 	bool		ok;
 
-	if (!check_backup_name(b->name, err))
+	if (!backup_name_check(b->name, err))
 		return false;
 	key = backup_key(b->name, object);
 	json = backup_info_to_json(b);
-	ok = s3_put_object(c, key, json, strlen(json), NULL, 0, err);
+	ok = sg_store_put(st, key, json, strlen(json), NULL, 0, err);
 	free(json);
 	free(key);
 	return ok;
@@ -74,10 +87,10 @@ backup_catalog_put(s3_client *c, const backup_info *b, const char *object,
 /*
  * Get and parse backups/<name>/<object>.  Returns 1 when read (a parse
  * failure is reported in out->error with status failed), 0 when there is
- * no such object, -1 on an S3 error.
+ * no such object, -1 on a storage error.
  */
 static int
-fetch_json(s3_client *c, const char *name, const char *object,
+fetch_json(sg_store *st, const char *name, const char *object,
 		   backup_info *out, sg_error *err)
 {
 	char	   *key = backup_key(name, object);
@@ -86,7 +99,7 @@ fetch_json(s3_client *c, const char *name, const char *object,
 	bool		ok;
 
 	sg_buf_init(&body);
-	ok = s3_get_object(c, key, 0, 0, METADATA_MAX_BYTES, &body, NULL, err);
+	ok = sg_store_get(st, key, METADATA_MAX_BYTES, &body, NULL, err);
 	free(key);
 	if (!ok)
 	{
@@ -146,7 +159,7 @@ listing_find(listing *l, const char *name, size_t len)
 }
 
 static bool
-listing_add(void *arg, const s3_list_entry *entry)
+listing_add(void *arg, const sg_store_entry *entry)
 {
 	const char *rest = entry->key + strlen(BACKUPS_DIR);
 	const char *slash = strchr(rest, '/');
@@ -171,9 +184,9 @@ listing_add(void *arg, const s3_list_entry *entry)
 
 /* metadata.json: completed, unless its content says otherwise */
 static int
-read_completed(s3_client *c, const char *name, backup_info *out, sg_error *err)
+read_completed(sg_store *st, const char *name, backup_info *out, sg_error *err)
 {
-	int			rc = fetch_json(c, name, METADATA_JSON, out, err);
+	int			rc = fetch_json(st, name, METADATA_JSON, out, err);
 
 	if (rc != 1 || out->status == BACKUP_FAILED)
 		return rc;
@@ -192,13 +205,13 @@ read_completed(s3_client *c, const char *name, backup_info *out, sg_error *err)
 
 /* started.json only: running, or interrupted when it is not running */
 static int
-read_unfinished(s3_client *c, const listed_backup *lb, backup_running_fn is_running,
+read_unfinished(sg_store *st, const listed_backup *lb, backup_running_fn is_running,
 				void *arg, backup_info *out, sg_error *err)
 {
 	int			rc = 0;
 
 	if (lb->has_started)
-		rc = fetch_json(c, lb->name, STARTED_JSON, out, err);
+		rc = fetch_json(st, lb->name, STARTED_JSON, out, err);
 	if (rc < 0)
 		return rc;
 	if (rc == 0)
@@ -215,11 +228,11 @@ read_unfinished(s3_client *c, const listed_backup *lb, backup_running_fn is_runn
 
 	/* it may have completed between the listing and now */
 	backup_info_free(out);
-	rc = read_completed(c, lb->name, out, err);
+	rc = read_completed(st, lb->name, out, err);
 	if (rc != 0)
 		return rc;
 	if (lb->has_started)
-		rc = fetch_json(c, lb->name, STARTED_JSON, out, err);
+		rc = fetch_json(st, lb->name, STARTED_JSON, out, err);
 	if (rc < 0)
 		return rc;
 	if (rc == 0)
@@ -236,14 +249,14 @@ read_unfinished(s3_client *c, const listed_backup *lb, backup_running_fn is_runn
 
 /* one backup's entry; 0 when it vanished meanwhile (deleted), -1 on error */
 static int
-read_backup(s3_client *c, const listed_backup *lb, backup_running_fn is_running,
+read_backup(sg_store *st, const listed_backup *lb, backup_running_fn is_running,
 			void *arg, backup_info *out, sg_error *err)
 {
 	int			rc;
 
-	if (lb->has_metadata && (rc = read_completed(c, lb->name, out, err)) != 0)
+	if (lb->has_metadata && (rc = read_completed(st, lb->name, out, err)) != 0)
 		return rc;
-	if (lb->has_failed && (rc = fetch_json(c, lb->name, FAILED_JSON, out, err)) != 0)
+	if (lb->has_failed && (rc = fetch_json(st, lb->name, FAILED_JSON, out, err)) != 0)
 	{
 		if (rc == 1)
 		{
@@ -255,7 +268,7 @@ read_backup(s3_client *c, const listed_backup *lb, backup_running_fn is_running,
 	}
 	if (lb->has_metadata || lb->has_failed)
 		return 0;				/* deleted since the listing */
-	return read_unfinished(c, lb, is_running, arg, out, err);
+	return read_unfinished(st, lb, is_running, arg, out, err);
 }
 
 /* when a backup counts as taken, for the order (see the top of this file) */
@@ -290,7 +303,7 @@ backup_qsort_cmp(const void *a, const void *b)
 }
 
 bool
-backup_catalog_list(s3_client *c, backup_running_fn is_running, void *arg,
+backup_catalog_list(sg_store *st, backup_running_fn is_running, void *arg,
 					backup_info **out, int *n, sg_error *err)
 {
 	listing		l = {0};
@@ -300,14 +313,14 @@ backup_catalog_list(s3_client *c, backup_running_fn is_running, void *arg,
 
 	*out = NULL;
 	*n = 0;
-	ok = s3_list_objects(c, BACKUPS_DIR, listing_add, &l, err);
+	ok = sg_store_list(st, BACKUPS_DIR, NULL, listing_add, &l, err);
 	list = sg_malloc(sizeof(backup_info) * (l.n ? l.n : 1));
 	for (int i = 0; ok && i < l.n; i++)
 	{
 		int			rc;
 
 		backup_info_init(&list[count]);
-		rc = read_backup(c, &l.items[i], is_running, arg, &list[count], err);
+		rc = read_backup(st, &l.items[i], is_running, arg, &list[count], err);
 
 		if (rc < 0)
 			ok = false;
@@ -351,7 +364,7 @@ typedef struct key_list
 } key_list;
 
 static bool
-collect_key(void *arg, const s3_list_entry *entry)
+collect_key(void *arg, const sg_store_entry *entry)
 {
 	key_list   *kl = arg;
 
@@ -361,22 +374,27 @@ collect_key(void *arg, const s3_list_entry *entry)
 }
 
 bool
-backup_catalog_delete(s3_client *c, const char *name, sg_error *err)
+backup_catalog_delete(sg_store *st, const char *name, sg_error *err)
 {
 	char	   *key;
 	key_list	kl = {0};
 	bool		ok;
 
-	if (!check_backup_name(name, err))
-		return false;
-	key = backup_key(name, METADATA_JSON);
-	ok = s3_delete_object(c, key, err);
-	free(key);
-	if (!ok)
+	if (!backup_name_check(name, err))
 		return false;
 	key = backup_key(name, "");
-	ok = s3_list_objects(c, key, collect_key, &kl, err) &&
-		(kl.n == 0 || s3_delete_objects(c, (const char *const *) kl.keys, kl.n, err));
+	ok = sg_store_list(st, key, NULL, collect_key, &kl, err);
+	free(key);
+	if (ok && kl.n == 0)
+	{
+		sg_error_set(err, SG_ERR_NOT_FOUND, "backup \"%s\" does not exist", name);
+		sg_error_hint(err, "List the backups with \"sgbackup backup-list\" or SELECT name FROM sgbackup.backups.");
+		ok = false;
+	}
+	/* metadata.json first: a half-deleted backup is never listed as completed */
+	key = backup_key(name, METADATA_JSON);
+	ok = ok && sg_store_delete(st, (const char *const *) &key, 1, err) &&
+		sg_store_delete(st, (const char *const *) kl.keys, kl.n, err);
 	free(key);
 	for (int i = 0; i < kl.n; i++)
 		free(kl.keys[i]);

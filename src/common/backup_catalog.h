@@ -18,11 +18,21 @@
 #include <stdint.h>
 
 #include "backup_meta.h"
-#include "s3_client.h"
+#include "store.h"
 #include "sg_error.h"
 
+/*
+ * The one rule for backup names, in the server and the program: 1 to 200
+ * letters, digits, '-', '_' and '.', not starting with '.'.
+ */
+#define BACKUP_NAME_MAX 200
+#define BACKUP_NAME_RULE "A backup name has 1 to 200 letters, digits, '-', '_' and '.', and does not start with '.'."
+extern bool backup_name_valid(const char *name, size_t len);
+/* the same, with err saying why */
+extern bool backup_name_check(const char *name, sg_error *err);
+
 /* write backups/<name>/<object> (one of the .json objects) */
-extern bool backup_catalog_put(s3_client *c, const backup_info *b,
+extern bool backup_catalog_put(sg_store *st, const backup_info *b,
 							   const char *object, sg_error *err);
 
 /*
@@ -33,14 +43,17 @@ extern bool backup_catalog_put(s3_client *c, const backup_info *b,
  * ("interrupted").  is_running may be NULL (then: running).
  */
 typedef bool (*backup_running_fn) (void *arg, const char *name);
-extern bool backup_catalog_list(s3_client *c, backup_running_fn is_running,
+extern bool backup_catalog_list(sg_store *st, backup_running_fn is_running,
 								void *arg, backup_info **out, int *n,
 								sg_error *err);
 extern void backup_list_free(backup_info *list, int n);
 /* the order of backup_catalog_list (qsort style) */
 extern int	backup_order_cmp(const backup_info *a, const backup_info *b);
 
-/* delete one backup's objects (metadata.json first) */
-extern bool backup_catalog_delete(s3_client *c, const char *name, sg_error *err);
+/*
+ * delete one backup's objects (metadata.json first); a backup with no
+ * objects is SG_ERR_NOT_FOUND, "backup "X" does not exist"
+ */
+extern bool backup_catalog_delete(sg_store *st, const char *name, sg_error *err);
 
 #endif							/* SG_BACKUP_CATALOG_H */

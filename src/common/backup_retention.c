@@ -593,16 +593,17 @@ retention_plan_free(retention_plan *plan)
 /* carrying it out */
 
 bool
-retention_execute(s3_client *c, const retention_plan *plan, sg_error *err)
+retention_execute(sg_store *st, const retention_plan *plan, sg_error *err)
 {
 	for (int i = 0; i < plan->nbackups; i++)
 	{
-		if (!backup_catalog_delete(c, plan->backups[i], err))
+		/* one deleted meanwhile is as good */
+		if (!backup_catalog_delete(st, plan->backups[i], err) &&
+			err->kind != SG_ERR_NOT_FOUND)
 			return false;
+		sg_error_clear(err);
 	}
-	if (plan->nwal == 0)
-		return true;
-	return s3_delete_objects(c, (const char *const *) plan->wal, plan->nwal, err);
+	return sg_store_delete(st, (const char *const *) plan->wal, plan->nwal, err);
 }
 
 typedef struct name_list
@@ -614,7 +615,7 @@ typedef struct name_list
 
 /* collect object names under wal/ (without the "wal/") */
 static bool
-collect_wal(void *arg, const s3_list_entry *e)
+collect_wal(void *arg, const sg_store_entry *e)
 {
 	name_list  *l = arg;
 	const char *name = strncmp(e->key, "wal/", 4) == 0 ? e->key + 4 : e->key;
@@ -631,7 +632,7 @@ collect_wal(void *arg, const s3_list_entry *e)
 /*
  * A history file for the plan (history_read_fn): one that is damaged, too
  * large or not stored by sgbackup leaves its timeline unknown, so that its
- * WAL stays; an S3 error stops retention.
+ * WAL stays; a storage error stops retention.
  */
 static int
 read_history(void *arg, const char *name, sg_buf *out, sg_error *err)
@@ -647,7 +648,7 @@ read_history(void *arg, const char *name, sg_buf *out, sg_error *err)
 }
 
 bool
-sg_retention_run(s3_client *c, int keep, backup_running_fn is_running,
+sg_retention_run(sg_store *st, int keep, backup_running_fn is_running,
 				 void *arg, retention_plan *plan, sg_error *err)
 {
 	backup_info *backups = NULL;
@@ -657,12 +658,12 @@ sg_retention_run(s3_client *c, int keep, backup_running_fn is_running,
 
 	memset(plan, 0, sizeof(*plan));
 	/* the WAL is listed first: a segment archived meanwhile is newer than every backup */
-	ok = s3_list_objects(c, "wal/", collect_wal, &wal, err) &&
-		backup_catalog_list(c, is_running, arg, &backups, &nbackups, err);
+	ok = sg_store_list(st, "wal/", NULL, collect_wal, &wal, err) &&
+		backup_catalog_list(st, is_running, arg, &backups, &nbackups, err);
 	if (ok)
 		ok = retention_make_plan(backups, nbackups, wal.names, wal.n, keep,
-								 read_history, c, plan, err) &&
-			retention_execute(c, plan, err);
+								 read_history, st, plan, err) &&
+			retention_execute(st, plan, err);
 	if (backups)
 		backup_list_free(backups, nbackups);
 	for (int i = 0; i < wal.n; i++)

@@ -50,7 +50,7 @@ extern void retention_plan_free(retention_plan *plan);
  * first, so that a half-deleted backup is never listed as completed), then
  * the WAL, in batches of up to 1000 keys.
  */
-extern bool retention_execute(s3_client *c, const retention_plan *plan,
+extern bool retention_execute(sg_store *st, const retention_plan *plan,
 							  sg_error *err);
 
 /*
@@ -58,7 +58,7 @@ extern bool retention_execute(s3_client *c, const retention_plan *plan,
  * wal_fetch_mem) and carry it out.  On success plan holds what was deleted
  * (free with retention_plan_free).
  */
-extern bool sg_retention_run(s3_client *c, int keep,
+extern bool sg_retention_run(sg_store *st, int keep,
 							 backup_running_fn is_running, void *arg,
 							 retention_plan *plan, sg_error *err);
 

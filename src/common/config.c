@@ -163,7 +163,14 @@ load_storage(sg_config *o, sg_lookup_fn lookup, void *lookup_arg,
 			 void *spec_arg, sg_error *err)
 {
 	const char *name = setting(lookup, lookup_arg, "object_storage");
+	const char *repository = setting(lookup, lookup_arg, "repository_path");
 
+	/* a local repository, when set, is used instead of any bucket */
+	if (repository)
+	{
+		o->storage.repository_path = sg_strdup(repository);
+		return sg_storage_validate(&o->storage, err);
+	}
 	if (name == NULL && cluster && cluster->object_storage)
 		name = cluster->object_storage;
 	if (name == NULL)

@@ -136,6 +136,7 @@ sg_storage_free(sg_storage *s)
 	free(s->endpoint);
 	free(s->storage_class);
 	free(s->ca_file);
+	free(s->repository_path);
 	selector_free(&s->access_key_id);
 	selector_free(&s->secret_access_key);
 	selector_free(&s->ca_certificate);
@@ -162,6 +163,7 @@ sg_storage_copy(sg_storage *dst, const sg_storage *src)
 	dst->endpoint = sg_strdup(src->endpoint);
 	dst->storage_class = sg_strdup(src->storage_class);
 	dst->ca_file = sg_strdup(src->ca_file);
+	dst->repository_path = sg_strdup(src->repository_path);
 	selector_copy(&dst->access_key_id, &src->access_key_id);
 	selector_copy(&dst->secret_access_key, &src->secret_access_key);
 	selector_copy(&dst->ca_certificate, &src->ca_certificate);
@@ -188,7 +190,8 @@ sg_storage_equal(const sg_storage *a, const sg_storage *b)
 		selector_equal(&a->access_key_id, &b->access_key_id) &&
 		selector_equal(&a->secret_access_key, &b->secret_access_key) &&
 		selector_equal(&a->ca_certificate, &b->ca_certificate) &&
-		sg_str_equal(a->ca_file, b->ca_file);
+		sg_str_equal(a->ca_file, b->ca_file) &&
+		sg_str_equal(a->repository_path, b->repository_path);
 }
 
 bool
@@ -692,5 +695,10 @@ sg_storage_validate(const sg_storage *s, sg_error *err)
 	sg_field_lines lines;
 
 	memset(&lines, 0, sizeof(lines));
+	if (s->repository_path)
+		return s->repository_path[0] == '/' ? true :
+			sg_error_set(err, SG_ERR_CONFIG,
+						 "invalid value for sgbackup.repository_path: \"%s\" is not an absolute path",
+						 s->repository_path);
 	return sg_storage_check(s, &lines, err);
 }

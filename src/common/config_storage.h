@@ -53,6 +53,7 @@ typedef struct sg_storage
 	sg_secret_selector secret_access_key;
 	sg_secret_selector ca_certificate;	/* PEM bundle, s3Compatible only */
 	char	   *ca_file;		/* sgbackup.s3_ca_file: a plain path */
+	char	   *repository_path;	/* a local directory used instead of S3, or NULL */
 } sg_storage;
 
 extern void sg_storage_init(sg_storage *s);

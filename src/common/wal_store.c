@@ -210,11 +210,11 @@ done:
  * success, anything else a conflict.
  */
 static bool
-check_existing(const char *name, const s3_object_info *info,
+check_existing(const char *name, const sg_store_info *info,
 			   const wal_image *img, wal_push_result *result, sg_error *err)
 {
-	const char *sha = s3_object_info_meta(info, META_SHA256);
-	const char *size = s3_object_info_meta(info, META_SIZE);
+	const char *sha = sg_store_info_meta(info, META_SHA256);
+	const char *size = sg_store_info_meta(info, META_SIZE);
 
 	if (sha && size && strcasecmp(sha, img->sha256) == 0 &&
 		strtoll(size, NULL, 10) == img->size)
@@ -235,16 +235,17 @@ check_existing(const char *name, const s3_object_info *info,
 }
 
 bool
-wal_push(s3_client *c, const char *path, const char *name,
+wal_push(sg_store *st, const char *path, const char *name,
 		 sg_compression method, int level,
 		 wal_push_result *result, sg_error *err)
 {
 	wal_push_result dummy;
 	wal_image	img;
-	s3_object_info info;
+	sg_store_info info;
 	char		key[64];
 	char		size_text[32];
 	bool		ok = false;
+	int			rc;
 
 	if (result == NULL)
 		result = &dummy;
@@ -260,9 +261,9 @@ wal_push(s3_client *c, const char *path, const char *name,
 		goto done;
 	result->original_bytes = img.size;
 
-	if (!s3_head_object(c, key, &info, err))
+	if ((rc = sg_store_head(st, key, &info, err)) < 0)
 		goto done;
-	if (info.exists)
+	if (rc == 1)
 	{
 		ok = check_existing(name, &info, &img, result, err);
 		goto done;
@@ -270,20 +271,20 @@ wal_push(s3_client *c, const char *path, const char *name,
 
 	snprintf(size_text, sizeof(size_text), "%" PRId64, img.size);
 	{
-		s3_meta		meta[3] = {
+		sg_store_meta meta[3] = {
 			{META_COMPRESSION, sg_compression_name(method)},
 			{META_SIZE, size_text},
 			{META_SHA256, img.sha256},
 		};
 
-		if (!s3_put_object(c, key, img.stored.data, img.stored.len, meta, 3, err))
+		if (!sg_store_put(st, key, img.stored.data, img.stored.len, meta, 3, err))
 			goto done;
 	}
 	result->outcome = WAL_PUSH_STORED;
 	result->stored_bytes = (int64_t) img.stored.len;
 	ok = true;
 done:
-	s3_object_info_free(&info);
+	sg_store_info_free(&info);
 	sg_buf_free(&img.stored);
 	return ok;
 }
@@ -311,14 +312,14 @@ typedef struct wal_expect
 } wal_expect;
 
 static bool
-read_meta(const char *name, const s3_object_info *info, wal_expect *exp,
+read_meta(const char *name, const sg_store_info *info, wal_expect *exp,
 		  sg_error *err)
 {
-	const char *comp = s3_object_info_meta(info, META_COMPRESSION);
-	const char *size = s3_object_info_meta(info, META_SIZE);
+	const char *comp = sg_store_info_meta(info, META_COMPRESSION);
+	const char *size = sg_store_info_meta(info, META_SIZE);
 	char	   *end = NULL;
 
-	exp->sha256 = s3_object_info_meta(info, META_SHA256);
+	exp->sha256 = sg_store_info_meta(info, META_SHA256);
 	if (comp && size && exp->sha256 && sg_compression_parse(comp, &exp->method))
 	{
 		errno = 0;
@@ -497,7 +498,7 @@ typedef struct wal_download
 	const char *name;
 	int64_t		max_size;		/* the largest content accepted */
 	wal_sink   *sink;
-	const s3_object_info *info; /* filled before the first byte arrives */
+	const sg_store_info *info; /* filled before the first byte arrives */
 	bool		started;		/* download_start ran */
 	wal_expect	exp;
 	sg_decompressor *d;
@@ -553,7 +554,7 @@ decompress_failed(const wal_download *dl, sg_error *err)
 	sg_error_detail(err, "Decompressing it failed: %s.", why);
 }
 
-/* s3_write_fn: decompress, hash and write the stored bytes as they arrive */
+/* sg_store_write_fn: decompress, hash and write the stored bytes as they arrive */
 static bool
 receive(void *arg, const void *data, size_t len)
 {
@@ -609,11 +610,11 @@ download_finish(wal_download *dl, sg_error *err)
  * anything but 1 the sink is left as it was.
  */
 static int
-fetch_into(s3_client *c, const char *name, int64_t max_size, wal_sink *sink,
+fetch_into(sg_store *st, const char *name, int64_t max_size, wal_sink *sink,
 		   sg_error *err)
 {
 	wal_download dl;
-	s3_object_info info;
+	sg_store_info info;
 	char		key[64];
 	int			rc = -1;
 
@@ -624,7 +625,7 @@ fetch_into(s3_client *c, const char *name, int64_t max_size, wal_sink *sink,
 	dl.sink = sink;
 	dl.info = &info;
 	wal_key(key, sizeof(key), name);
-	if (s3_get_object_stream(c, key, 0, 0, receive, &dl, &info, err))
+	if (sg_store_get_stream(st, key, receive, &dl, &info, err))
 	{
 		if (download_finish(&dl, err) && sink_commit(sink, err))
 			rc = 1;
@@ -640,22 +641,22 @@ fetch_into(s3_client *c, const char *name, int64_t max_size, wal_sink *sink,
 		sink_discard(sink);
 	EVP_MD_CTX_free(dl.md);
 	sg_decompressor_free(dl.d);
-	s3_object_info_free(&info);
+	sg_store_info_free(&info);
 	return rc;
 }
 
 int
-wal_fetch(s3_client *c, const char *name, const char *dest, sg_error *err)
+wal_fetch(sg_store *st, const char *name, const char *dest, sg_error *err)
 {
 	wal_sink	sink = {NULL, dest, NULL, -1};
 
 	if (!check_name(name, err))
 		return -1;
-	return fetch_into(c, name, size_cap(name), &sink, err);
+	return fetch_into(st, name, size_cap(name), &sink, err);
 }
 
 int
-wal_fetch_mem(s3_client *c, const char *name, size_t max_bytes, sg_buf *out,
+wal_fetch_mem(sg_store *st, const char *name, size_t max_bytes, sg_buf *out,
 			  sg_error *err)
 {
 	wal_sink	sink = {out, NULL, NULL, -1};
@@ -666,5 +667,5 @@ wal_fetch_mem(s3_client *c, const char *name, size_t max_bytes, sg_buf *out,
 	sg_buf_reset(out);
 	if ((uint64_t) max_bytes < (uint64_t) max_size)
 		max_size = (int64_t) max_bytes;
-	return fetch_into(c, name, max_size, &sink, err);
+	return fetch_into(st, name, max_size, &sink, err);
 }

@@ -17,7 +17,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "s3_client.h"
+#include "store.h"
 #include "config_storage.h"
 #include "sg_error.h"
 
@@ -35,11 +35,11 @@ typedef struct wal_push_result
 } wal_push_result;
 
 /*
- * Store the file at path under wal/<name>.  True only when S3 holds it
+ * Store the file at path under wal/<name>.  True only when the store holds it
  * durably.  A different object already stored under that name is
  * SG_ERR_CONFLICT and is never overwritten.
  */
-extern bool wal_push(s3_client *c, const char *path, const char *name,
+extern bool wal_push(sg_store *st, const char *path, const char *name,
 					 sg_compression method, int level,
 					 wal_push_result *result, sg_error *err);
 
@@ -54,7 +54,7 @@ extern bool wal_push(s3_client *c, const char *path, const char *name,
  * (err->kind SG_ERR_NOT_FOUND), -1 on any other error; on any error no
  * temporary file remains and dest is untouched.
  */
-extern int	wal_fetch(s3_client *c, const char *name, const char *dest,
+extern int	wal_fetch(sg_store *st, const char *name, const char *dest,
 					  sg_error *err);
 
 /*
@@ -62,7 +62,7 @@ extern int	wal_fetch(s3_client *c, const char *name, const char *dest,
  * verified like wal_fetch.  An object whose content is larger than
  * max_bytes is refused.  Returns 1, 0 (not stored) or -1 like wal_fetch.
  */
-extern int	wal_fetch_mem(s3_client *c, const char *name, size_t max_bytes,
+extern int	wal_fetch_mem(sg_store *st, const char *name, size_t max_bytes,
 						  sg_buf *out, sg_error *err);
 
 /* true when name looks like a WAL file the archiver hands out */

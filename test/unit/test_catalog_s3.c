@@ -1,11 +1,12 @@
 /*
- * test_catalog_s3.c - backup_catalog.c against a real S3 server (the Ceph
- * RADOS Gateway of scripts/rgw.sh, whose env.sh exports SG_TEST_S3_*):
+ * test_catalog_s3.c - backup_catalog.c over a store: a local one always,
+ * then a real S3 server (the Ceph RADOS Gateway of scripts/rgw.sh, whose
+ * env.sh exports SG_TEST_S3_*) with listing pages of 300 keys:
  * fake backups (their .json objects and small archives) and over a
  * thousand fake WAL objects on three timelines under a unique prefix are
  * listed (statuses and order), retention is run (sg_retention_run, which
  * reads the .history files with wal_fetch_mem), and exactly the expected
- * objects must remain.  Skipped when no server is configured.
+ * objects must remain.  The S3 run is skipped when no server is configured.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -15,8 +16,8 @@
 #include <unistd.h>
 
 #include "backup_retention.h"
-#include "s3_client.h"
 #include "unit.h"
+#include "unit_s3.h"
 #include "wal_store.h"
 
 #define SEC			INT64_C(1000000)
@@ -34,7 +35,7 @@ typedef struct key_list
 static int64_t base_time;		/* a day ago, microseconds */
 
 static bool
-collect_key(void *arg, const s3_list_entry *entry)
+collect_key(void *arg, const sg_store_entry *entry)
 {
 	key_list   *kl = arg;
 
@@ -62,34 +63,13 @@ keys_has(const key_list *kl, const char *key)
 	return false;
 }
 
-static s3_client *
-make_client(const char *prefix)
-{
-	sg_storage	st;
-	sg_error	err;
-	s3_client  *c;
-
-	sg_storage_init(&st);
-	st.type = sg_strdup("s3Compatible");
-	st.bucket = sg_strdup(getenv("SG_TEST_S3_BUCKET"));
-	st.prefix = sg_strdup(prefix);
-	st.endpoint = sg_strdup(getenv("SG_TEST_S3_HTTP"));
-	st.region = sg_strdup(getenv("SG_TEST_S3_REGION"));
-	st.force_path_style = true;
-	sg_error_clear(&err);
-	c = s3_client_new(&st, NULL, NULL, &err);
-	UNIT_OK(c != NULL, "client%s%s", c ? "" : ": ", c ? "" : err.msg);
-	sg_storage_free(&st);
-	return c;
-}
-
 static bool
-put_text(s3_client *c, const char *key, const char *text)
+put_text(sg_store *st, const char *key, const char *text)
 {
 	sg_error	err;
 
 	sg_error_clear(&err);
-	if (!s3_put_object(c, key, text, strlen(text), NULL, 0, &err))
+	if (!sg_store_put(st, key, text, strlen(text), NULL, 0, &err))
 	{
 		printf("# put %s: %s\n", key, err.msg);
 		return false;
@@ -111,7 +91,7 @@ enum
  * archives, and what says
  */
 static bool
-put_backup(s3_client *c, const char *name, bool permanent, uint32_t tli,
+put_backup(sg_store *st, const char *name, bool permanent, uint32_t tli,
 		   uint32_t seg, uint32_t stop_seg, int64_t started_at, int what)
 {
 	backup_info b;
@@ -124,11 +104,11 @@ put_backup(s3_client *c, const char *name, bool permanent, uint32_t tli,
 	b.permanent = permanent;
 	b.started_at = started_at;
 	sg_error_clear(&err);
-	ok = backup_catalog_put(c, &b, "started.json", &err);
+	ok = backup_catalog_put(st, &b, "started.json", &err);
 	snprintf(key, sizeof(key), "backups/%s/base.tar.zst", name);
-	ok = ok && put_text(c, key, "not really a tar");
+	ok = ok && put_text(st, key, "not really a tar");
 	snprintf(key, sizeof(key), "backups/%s/16384.tar.zst", name);
-	ok = ok && put_text(c, key, "not really a tar either");
+	ok = ok && put_text(st, key, "not really a tar either");
 
 	if (seg != 0)
 	{
@@ -140,12 +120,12 @@ put_backup(s3_client *c, const char *name, bool permanent, uint32_t tli,
 	{
 		b.status = BACKUP_FAILED;
 		b.error = sg_strdup("could not connect to the server");
-		ok = ok && backup_catalog_put(c, &b, "failed.json", &err);
+		ok = ok && backup_catalog_put(st, &b, "failed.json", &err);
 	}
 	if (what & HAS_METADATA)
 	{
 		snprintf(key, sizeof(key), "backups/%s/backup_manifest", name);
-		ok = ok && put_text(c, key, "{\"PostgreSQL-Backup-Manifest-Version\": 1}");
+		ok = ok && put_text(st, key, "{\"PostgreSQL-Backup-Manifest-Version\": 1}");
 		b.status = BACKUP_COMPLETED;
 		b.stop_lsn = (uint64_t) stop_seg * 0x1000000 + 0x100;
 		snprintf(b.stop_wal, sizeof(b.stop_wal), "%08X%08X%08X", tli, 0, stop_seg);
@@ -153,12 +133,12 @@ put_backup(s3_client *c, const char *name, bool permanent, uint32_t tli,
 		b.stored_at = started_at + 61 * SEC;
 		b.system_identifier = UINT64_C(7300000000000000001);
 		b.compression = sg_strdup("zstd");
-		ok = ok && backup_catalog_put(c, &b, "metadata.json", &err);
+		ok = ok && backup_catalog_put(st, &b, "metadata.json", &err);
 	}
 	if (what & HAS_GARBAGE_METADATA)
 	{
 		snprintf(key, sizeof(key), "backups/%s/metadata.json", name);
-		ok = ok && put_text(c, key, "{\"name\": \"garbage\", \"status\": \"complet");
+		ok = ok && put_text(st, key, "{\"name\": \"garbage\", \"status\": \"complet");
 	}
 	UNIT_OK(ok, "stored backup %s%s%s", name, err.msg[0] ? ": " : "", err.msg);
 	backup_info_free(&b);
@@ -167,7 +147,7 @@ put_backup(s3_client *c, const char *name, bool permanent, uint32_t tli,
 
 /* 00000002.history as the archiver stores it: timeline 2 forks at TL2_FORK */
 static bool
-put_history(s3_client *c)
+put_history(sg_store *st)
 {
 	char		path[] = "/tmp/test_catalog_s3.XXXXXX";
 	char		text[128];
@@ -183,14 +163,14 @@ put_history(s3_client *c)
 	if (fd >= 0)
 		close(fd);
 	sg_error_clear(&err);
-	ok = ok && wal_push(c, path, "00000002.history", SG_COMPRESSION_ZSTD, 3, &result, &err);
+	ok = ok && wal_push(st, path, "00000002.history", SG_COMPRESSION_ZSTD, 3, &result, &err);
 	unlink(path);
 	UNIT_OK(ok, "stored 00000002.history with wal_push%s%s", err.msg[0] ? ": " : "", err.msg);
 	return ok;
 }
 
 static bool
-put_segments(s3_client *c, uint32_t tli, uint32_t from, uint32_t to)
+put_segments(sg_store *st, uint32_t tli, uint32_t from, uint32_t to)
 {
 	char		key[64];
 	bool		ok = true;
@@ -198,7 +178,7 @@ put_segments(s3_client *c, uint32_t tli, uint32_t from, uint32_t to)
 	for (uint32_t s = from; ok && s <= to; s++)
 	{
 		snprintf(key, sizeof(key), "wal/%08X%08X%08X", tli, 0, s);
-		ok = put_text(c, key, "segment");
+		ok = put_text(st, key, "segment");
 	}
 	return ok;
 }
@@ -209,18 +189,18 @@ put_segments(s3_client *c, uint32_t tli, uint32_t from, uint32_t to)
  * (unreadable, so timeline 3 is unknown).
  */
 static bool
-put_wal(s3_client *c)
+put_wal(sg_store *st)
 {
 	bool		ok;
 
-	ok = put_segments(c, 1, 1, LAST_WAL) &&
-		put_text(c, "wal/00000001000000000000041F.partial", "partial") &&
-		put_text(c, "wal/000000010000000000000410.00000028.backup", "label") &&
-		put_text(c, "wal/000000010000000000000440.00000028.backup", "label") &&
-		put_segments(c, 2, TL2_FORK, TL2_LAST) &&
-		put_history(c) &&
-		put_segments(c, 3, 0x421, 0x421) &&
-		put_text(c, "wal/00000003.history", "history");
+	ok = put_segments(st, 1, 1, LAST_WAL) &&
+		put_text(st, "wal/00000001000000000000041F.partial", "partial") &&
+		put_text(st, "wal/000000010000000000000410.00000028.backup", "label") &&
+		put_text(st, "wal/000000010000000000000440.00000028.backup", "label") &&
+		put_segments(st, 2, TL2_FORK, TL2_LAST) &&
+		put_history(st) &&
+		put_segments(st, 3, 0x421, 0x421) &&
+		put_text(st, "wal/00000003.history", "history");
 	UNIT_OK(ok, "stored %d WAL objects", LAST_WAL + 3 + (TL2_LAST - TL2_FORK + 1) + 3);
 	return ok;
 }
@@ -244,7 +224,7 @@ find(const backup_info *list, int n, const char *name)
 }
 
 static void
-test_list(s3_client *c, backup_info **list, int *n)
+test_list(sg_store *st, backup_info **list, int *n)
 {
 	/* completed by finish time, the others by start time */
 	const char *order[] = {"zz-oldest", "failed-old", "yy", "perm", "xx",
@@ -255,7 +235,7 @@ test_list(s3_client *c, backup_info **list, int *n)
 	bool		ok;
 
 	sg_error_clear(&err);
-	ok = backup_catalog_list(c, is_running, &calls, list, n, &err);
+	ok = backup_catalog_list(st, is_running, &calls, list, n, &err);
 	UNIT_OK(ok && *n == 10, "listed %d backups%s%s", *n, ok ? "" : ": ", ok ? "" : err.msg);
 	if (!ok || *n != 10)
 		return;
@@ -326,7 +306,7 @@ expected_left(const char *key)
 }
 
 static void
-test_retention(s3_client *c)
+test_retention(sg_store *st)
 {
 	key_list	all = {0},
 				left = {0};
@@ -337,11 +317,11 @@ test_retention(s3_client *c)
 	bool		ok;
 
 	sg_error_clear(&err);
-	ok = s3_list_objects(c, "", collect_key, &all, &err);
+	ok = sg_store_list(st, "", NULL, collect_key, &all, &err);
 	for (int i = 0; i < all.n; i++)
 		expected += expected_left(all.keys[i]);
 
-	ok = ok && sg_retention_run(c, 2, is_running, &calls, &plan, &err);
+	ok = ok && sg_retention_run(st, 2, is_running, &calls, &plan, &err);
 	UNIT_OK(ok, "retention ran%s%s", ok ? "" : ": ", ok ? "" : err.msg);
 	if (!ok)
 		return;
@@ -349,7 +329,7 @@ test_retention(s3_client *c)
 	/* timeline 1 before 0x440 but 0x428..0x429, .partial, .backup; timeline 2 before 0x41E */
 	UNIT_OK(plan.nbackups == 5 && plan.nwal == 0x43F - 2 + 2 + 2,
 			"it deleted 5 backups and %d WAL objects (%d)", 0x43F - 2 + 2 + 2, plan.nwal);
-	ok = s3_list_objects(c, "", collect_key, &left, &err);
+	ok = sg_store_list(st, "", NULL, collect_key, &left, &err);
 	UNIT_OK(ok && left.n == expected, "%d objects remain (expected %d of %d)", left.n, expected, all.n);
 	ok = true;
 	for (int i = 0; i < all.n; i++)
@@ -367,7 +347,7 @@ test_retention(s3_client *c)
 }
 
 static void
-test_after(s3_client *c)
+test_after(sg_store *st)
 {
 	backup_info *list;
 	int			n,
@@ -376,7 +356,7 @@ test_after(s3_client *c)
 	bool		ok;
 
 	sg_error_clear(&err);
-	ok = backup_catalog_list(c, is_running, &calls, &list, &n, &err);
+	ok = backup_catalog_list(st, is_running, &calls, &list, &n, &err);
 	UNIT_OK(ok && n == 5 && strcmp(list[0].name, "perm") == 0 &&
 			strcmp(list[1].name, "ww-newest") == 0 && strcmp(list[2].name, "tl2-newest") == 0 &&
 			strcmp(list[4].name, "garbage") == 0,
@@ -385,87 +365,88 @@ test_after(s3_client *c)
 		backup_list_free(list, n);
 
 	/* backup_catalog_delete of one backup */
-	ok = backup_catalog_delete(c, "garbage", &err);
+	ok = backup_catalog_delete(st, "garbage", &err);
 	UNIT_OK(ok, "deleted backup garbage%s%s", ok ? "" : ": ", ok ? "" : err.msg);
-	ok = backup_catalog_list(c, NULL, NULL, &list, &n, &err);
+	ok = backup_catalog_list(st, NULL, NULL, &list, &n, &err);
 	UNIT_OK(ok && n == 4 && find(list, n, "garbage") == NULL &&
 			find(list, n, "running")->status == BACKUP_RUNNING,
 			"listed without it; with no is_running, started.json only is running");
 	if (ok)
 		backup_list_free(list, n);
-	UNIT_OK(!backup_catalog_delete(c, "../x", &err) && err.kind == SG_ERR_CONFIG,
+	UNIT_OK(!backup_catalog_delete(st, "../x", &err) && err.kind == SG_ERR_CONFIG,
 			"invalid backup name refused (%s)", err.msg);
+	UNIT_OK(!backup_catalog_delete(st, "garbage", &err) && err.kind == SG_ERR_NOT_FOUND &&
+			strcmp(err.msg, "backup \"garbage\" does not exist") == 0 && err.hint[0],
+			"deleting a backup that is not there: %s (%s)", err.msg, err.hint);
 }
 
+/* the whole test over st */
 static void
-cleanup(s3_client *c)
+test_store(sg_store *st)
 {
-	key_list	kl = {0};
-	sg_error	err;
+	backup_info *list = NULL;
+	int			n = 0;
 	bool		ok;
 
-	sg_error_clear(&err);
-	ok = s3_list_objects(c, "", collect_key, &kl, &err) &&
-		(kl.n == 0 || s3_delete_objects(c, (const char *const *) kl.keys, kl.n, &err));
-	UNIT_OK(ok, "deleted the %d remaining test objects%s%s", kl.n, ok ? "" : ": ", ok ? "" : err.msg);
-	keys_free(&kl);
+	printf("# over the %s\n", sg_store_description(st));
+	/*
+	 * Names sort the opposite way of their times; tl2-newest, on a timeline
+	 * forked below most of them, finished last.
+	 */
+	ok = put_backup(st, "zz-oldest", false, 1, 0x410, 0x411, base_time, HAS_METADATA) &&
+		put_backup(st, "failed-old", false, 1, 0x418, 0, base_time + 1 * 3600 * SEC, HAS_FAILED) &&
+		put_backup(st, "yy", false, 1, 0x420, 0x421, base_time + 2 * 3600 * SEC, HAS_METADATA) &&
+		put_backup(st, "perm", true, 1, 0x428, 0x429, base_time + 3 * 3600 * SEC, HAS_METADATA) &&
+		put_backup(st, "xx", false, 1, 0x430, 0x431, base_time + 4 * 3600 * SEC, HAS_METADATA) &&
+		put_backup(st, "interrupted", false, 1, 0x438, 0, base_time + 5 * 3600 * SEC, 0) &&
+		put_backup(st, "ww-newest", false, 1, 0x440, 0x441, base_time + 7 * 3600 * SEC, HAS_METADATA) &&
+		put_backup(st, "tl2-newest", false, 2, 0x41E, 0x41F, base_time + 15 * 1800 * SEC, HAS_METADATA) &&
+		put_backup(st, "running", false, 1, 0, 0, base_time + 8 * 3600 * SEC, 0) &&
+		put_backup(st, "garbage", false, 1, 0, 0, 0, HAS_GARBAGE_METADATA) &&
+		put_wal(st);
+	if (ok)
+	{
+		test_list(st, &list, &n);
+		backup_list_free(list, n);
+		if (n == 10)
+		{
+			test_retention(st);
+			test_after(st);
+		}
+	}
+	n = unit_store_clear(st);
+	UNIT_OK(n >= 0, "deleted the %d remaining test objects", n);
 }
 
 int
 main(void)
 {
-	const char *http = getenv("SG_TEST_S3_HTTP");
-	char		prefix[128];
 	struct timeval tv;
-	backup_info *list = NULL;
-	int			n = 0;
 	sg_error	err;
-	s3_client  *c;
-	bool		ok;
+	sg_store   *st;
 
-	if (http == NULL || http[0] == '\0')
-	{
-		printf("1..0 # SKIP no S3 server (SG_TEST_S3_HTTP is not set)\n");
-		return 0;
-	}
-	setenv("AWS_ACCESS_KEY_ID", getenv("SG_TEST_S3_ACCESS_KEY"), 1);
-	setenv("AWS_SECRET_ACCESS_KEY", getenv("SG_TEST_S3_SECRET_KEY"), 1);
 	gettimeofday(&tv, NULL);
 	base_time = ((int64_t) tv.tv_sec - 86400) * SEC;
-	snprintf(prefix, sizeof(prefix), "unit-catalog-%d-%ld", (int) getpid(), (long) tv.tv_sec);
-	sg_error_clear(&err);
-	UNIT_OK(s3_global_init(&err), "s3_global_init");
-	c = make_client(prefix);
-	if (c == NULL)
-		return UNIT_DONE();
-	s3_client_set_list_page_size(c, 300);
-
-	/*
-	 * Names sort the opposite way of their times; tl2-newest, on a timeline
-	 * forked below most of them, finished last.
-	 */
-	ok = put_backup(c, "zz-oldest", false, 1, 0x410, 0x411, base_time, HAS_METADATA) &&
-		put_backup(c, "failed-old", false, 1, 0x418, 0, base_time + 1 * 3600 * SEC, HAS_FAILED) &&
-		put_backup(c, "yy", false, 1, 0x420, 0x421, base_time + 2 * 3600 * SEC, HAS_METADATA) &&
-		put_backup(c, "perm", true, 1, 0x428, 0x429, base_time + 3 * 3600 * SEC, HAS_METADATA) &&
-		put_backup(c, "xx", false, 1, 0x430, 0x431, base_time + 4 * 3600 * SEC, HAS_METADATA) &&
-		put_backup(c, "interrupted", false, 1, 0x438, 0, base_time + 5 * 3600 * SEC, 0) &&
-		put_backup(c, "ww-newest", false, 1, 0x440, 0x441, base_time + 7 * 3600 * SEC, HAS_METADATA) &&
-		put_backup(c, "tl2-newest", false, 2, 0x41E, 0x41F, base_time + 15 * 1800 * SEC, HAS_METADATA) &&
-		put_backup(c, "running", false, 1, 0, 0, base_time + 8 * 3600 * SEC, 0) &&
-		put_backup(c, "garbage", false, 1, 0, 0, 0, HAS_GARBAGE_METADATA) &&
-		put_wal(c);
-	if (ok)
+	st = unit_local_store("unit-catalog", &err);
+	UNIT_OK(st != NULL, "local store%s%s", st ? "" : ": ", st ? "" : err.msg);
+	if (st)
 	{
-		test_list(c, &list, &n);
-		backup_list_free(list, n);
-		if (n == 10)
-		{
-			test_retention(c);
-			test_after(c);
-		}
+		test_store(st);
+		sg_store_free(st);
+		unit_rm_rf(unit_local_root);
 	}
-	cleanup(c);
-	s3_client_free(c);
+	if (!unit_gateway_setup("unit-catalog"))
+	{
+		UNIT_SKIP("the catalog over S3", UNIT_NO_GATEWAY);
+		return UNIT_DONE();
+	}
+	st = unit_gateway_store(NULL, NULL, &err);
+	UNIT_OK(st != NULL, "store for the gateway%s%s", st ? "" : ": ", st ? "" : err.msg);
+	if (st)
+	{
+		s3_client_set_list_page_size(sg_store_s3_client(st), 300);
+		test_store(st);
+		sg_store_free(st);
+	}
 	return UNIT_DONE();
 }

@@ -24,8 +24,8 @@
 #include <openssl/evp.h>
 
 #include "compress.h"
-#include "s3_client.h"
 #include "unit.h"
+#include "unit_s3.h"
 #include "unit_bomb.h"
 #include "wal_store.h"
 
@@ -34,23 +34,12 @@
 
 static char tmpdir[256];
 static uint64_t rng_state = 0x9E3779B97F4A7C15ULL;
+static bool on_gateway;			/* the store is the gateway's bucket, else local */
 
 static uint64_t
 rng(void)
 {
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 7;
-	rng_state ^= rng_state << 17;
-	return rng_state;
-}
-
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
+	return unit_rng(&rng_state);
 }
 
 /* a WAL-like segment: 8 kB pages, alternately random and mostly zeros */
@@ -77,18 +66,6 @@ path_of(char *out, const char *name, const char *suffix)
 {
 	snprintf(out, PATH_LEN, "%s/%s%s", tmpdir, name, suffix);
 	return out;
-}
-
-static bool
-write_file(const char *path, const void *data, size_t len)
-{
-	FILE	   *f = fopen(path, "wb");
-	bool		ok;
-
-	if (f == NULL)
-		return false;
-	ok = fwrite(data, 1, len, f) == len;
-	return fclose(f) == 0 && ok;
 }
 
 /* true when the file at path holds exactly data */
@@ -142,41 +119,18 @@ test_names(void)
 		UNIT_OK(!wal_name_valid(bad[i]), "invalid WAL name \"%s\"", bad[i]);
 }
 
-/* a client for the test bucket under prefix, or NULL with err set */
-static s3_client *
-new_client(const char *endpoint, const char *ca_file, const char *prefix,
-		   sg_error *err)
+/* a store of the kind under test (a new connection to the same objects) */
+static sg_store *
+open_current(sg_error *err)
 {
-	sg_storage	st;
-	s3_client  *c;
-
-	sg_storage_init(&st);
-	st.type = sg_strdup("s3Compatible");
-	st.bucket = sg_strdup(getenv("SG_TEST_S3_BUCKET"));
-	st.prefix = sg_strdup(prefix);
-	st.endpoint = sg_strdup(endpoint);
-	st.region = sg_strdup(getenv("SG_TEST_S3_REGION"));
-	st.force_path_style = true;
-	st.ca_file = sg_strdup(ca_file);
-	sg_error_clear(err);
-	c = s3_client_new(&st, NULL, NULL, err);
-	sg_storage_free(&st);
-	return c;
-}
-
-static s3_client *
-make_client(const char *endpoint, const char *ca_file, char *prefix)
-{
-	sg_error	err;
-	s3_client  *c = new_client(endpoint, ca_file, prefix, &err);
-
-	UNIT_OK(c != NULL, "client for %s%s%s", endpoint, c ? "" : ": ", c ? "" : err.msg);
-	return c;
+	if (on_gateway)
+		return unit_gateway_store(NULL, NULL, err);
+	return sg_store_local_new(unit_local_root, err);
 }
 
 /* push, check the object's metadata, fetch back, compare */
 static void
-push_fetch(s3_client *c, const char *name, const char *data, size_t len,
+push_fetch(sg_store *st, const char *name, const char *data, size_t len,
 		   sg_compression method)
 {
 	const char *mname = sg_compression_name(method);
@@ -184,22 +138,22 @@ push_fetch(s3_client *c, const char *name, const char *data, size_t len,
 				dest[PATH_LEN],
 				key[128];
 	wal_push_result res;
-	s3_object_info info;
+	sg_store_info info;
 	sg_error	err;
 	double		t0,
 				t1,
 				t2;
 	bool		ok;
 	int			rc;
-	struct stat st;
+	struct stat sb;
 
 	path_of(src, name, "");
 	path_of(dest, name, ".fetched");
-	write_file(src, data, len);
+	unit_write_file(src, data, len);
 	sg_error_clear(&err);
-	t0 = now();
-	ok = wal_push(c, src, name, method, 0, &res, &err);
-	t1 = now();
+	t0 = now_s();
+	ok = wal_push(st, src, name, method, 0, &res, &err);
+	t1 = now_s();
 	UNIT_OK(ok && res.outcome == WAL_PUSH_STORED && res.original_bytes == (int64_t) len,
 			"%s: push %s%s%s", mname, name, ok ? "" : ": ", ok ? "" : err.msg);
 	if (method == SG_COMPRESSION_NONE)
@@ -210,24 +164,24 @@ push_fetch(s3_client *c, const char *name, const char *data, size_t len,
 
 	memset(&info, 0, sizeof(info));
 	snprintf(key, sizeof(key), "wal/%s", name);
-	ok = s3_head_object(c, key, &info, &err) && info.exists;
+	ok = sg_store_head(st, key, &info, &err) == 1;
 	UNIT_OK(ok && info.size == res.stored_bytes, "%s: object %s exists with the stored size", mname, key);
-	UNIT_STREQ(s3_object_info_meta(&info, "sgbackup-compression"), mname,
+	UNIT_STREQ(sg_store_info_meta(&info, "sgbackup-compression"), mname,
 			   "%s: compression metadata", mname);
 	{
 		char		size_text[32];
 
 		snprintf(size_text, sizeof(size_text), "%zu", len);
-		UNIT_STREQ(s3_object_info_meta(&info, "sgbackup-size"), size_text,
+		UNIT_STREQ(sg_store_info_meta(&info, "sgbackup-size"), size_text,
 				   "%s: size metadata", mname);
 	}
-	s3_object_info_free(&info);
+	sg_store_info_free(&info);
 
-	rc = wal_fetch(c, name, dest, &err);
-	t2 = now();
+	rc = wal_fetch(st, name, dest, &err);
+	t2 = now_s();
 	UNIT_OK(rc == 1, "%s: fetch %s%s%s", mname, name, rc == 1 ? "" : ": ", rc == 1 ? "" : err.msg);
 	UNIT_OK(file_is(dest, data, len), "%s: fetched %s is identical", mname, name);
-	UNIT_OK(stat(dest, &st) == 0 && (st.st_mode & 0777) == 0600,
+	UNIT_OK(stat(dest, &sb) == 0 && (sb.st_mode & 0777) == 0600,
 			"%s: fetched file has mode 0600", mname);
 	{
 		char		tmp[PATH_LEN + 16];
@@ -242,7 +196,7 @@ push_fetch(s3_client *c, const char *name, const char *data, size_t len,
 
 /* re-push: identical content is fine whatever the method, different is not */
 static void
-test_repush(s3_client *c, const char *name, const char *data, size_t len)
+test_repush(sg_store *st, const char *name, const char *data, size_t len)
 {
 	char	   *other = malloc(len);
 	char		src[PATH_LEN],
@@ -252,16 +206,16 @@ test_repush(s3_client *c, const char *name, const char *data, size_t len)
 	bool		ok;
 
 	path_of(src, name, "");
-	write_file(src, data, len);
+	unit_write_file(src, data, len);
 	sg_error_clear(&err);
-	ok = wal_push(c, src, name, SG_COMPRESSION_LZ4, 0, &res, &err);
+	ok = wal_push(st, src, name, SG_COMPRESSION_LZ4, 0, &res, &err);
 	UNIT_OK(ok && res.outcome == WAL_PUSH_ALREADY_STORED,
 			"identical re-push of %s is already stored%s%s", name, ok ? "" : ": ", ok ? "" : err.msg);
 
 	memcpy(other, data, len);
 	other[len / 3] ^= 1;
-	write_file(src, other, len);
-	ok = wal_push(c, src, name, SG_COMPRESSION_ZSTD, 0, &res, &err);
+	unit_write_file(src, other, len);
+	ok = wal_push(st, src, name, SG_COMPRESSION_ZSTD, 0, &res, &err);
 	UNIT_OK(!ok && err.kind == SG_ERR_CONFLICT, "different re-push of %s is a conflict", name);
 	printf("# msg: %s\n# detail: %s\n# hint: %s\n", err.msg, err.detail, err.hint);
 	UNIT_OK(strstr(err.msg, "already stored with different content") != NULL,
@@ -269,13 +223,13 @@ test_repush(s3_client *c, const char *name, const char *data, size_t len)
 	UNIT_OK(err.hint[0] != '\0', "conflict has a hint");
 
 	path_of(dest, name, ".again");
-	UNIT_OK(wal_fetch(c, name, dest, &err) == 1 && file_is(dest, data, len),
+	UNIT_OK(wal_fetch(st, name, dest, &err) == 1 && file_is(dest, data, len),
 			"stored %s is unchanged after the conflict", name);
 	free(other);
 }
 
 static void
-test_missing(s3_client *c)
+test_missing(sg_store *st)
 {
 	sg_error	err;
 	char		dest[PATH_LEN];
@@ -283,20 +237,20 @@ test_missing(s3_client *c)
 
 	path_of(dest, "missing", "");
 	sg_error_clear(&err);
-	rc = wal_fetch(c, "0000000100000000000000FE", dest, &err);
+	rc = wal_fetch(st, "0000000100000000000000FE", dest, &err);
 	UNIT_OK(rc == 0 && err.kind == SG_ERR_NOT_FOUND, "fetch of a missing file returns 0 (%s)", err.msg);
 	UNIT_OK(!exists(dest), "fetch of a missing file creates nothing");
 
-	rc = wal_fetch(c, "not-a-wal-name", dest, &err);
+	rc = wal_fetch(st, "not-a-wal-name", dest, &err);
 	UNIT_OK(rc == -1, "fetch of an invalid name fails (%s)", err.msg);
 
-	UNIT_OK(!wal_push(c, path_of(dest, "no-such-file", ""), "0000000100000000000000FD",
+	UNIT_OK(!wal_push(st, path_of(dest, "no-such-file", ""), "0000000100000000000000FD",
 					  SG_COMPRESSION_ZSTD, 0, NULL, &err) &&
 			err.kind == SG_ERR_IO && strstr(err.msg, "no-such-file") != NULL,
 			"push of a missing file is an I/O error naming it (%s)", err.msg);
 
 	/* /dev/zero says it is empty but reads without end: like a file that grows */
-	UNIT_OK(!wal_push(c, "/dev/zero", "0000000100000000000000FD",
+	UNIT_OK(!wal_push(st, "/dev/zero", "0000000100000000000000FD",
 					  SG_COMPRESSION_ZSTD, 0, NULL, &err) &&
 			err.kind == SG_ERR_IO && strstr(err.msg, "changed size") != NULL,
 			"push of a file that changes size while read fails (%s; %s)", err.msg, err.detail);
@@ -304,16 +258,16 @@ test_missing(s3_client *c)
 
 /* a stored object replaced behind our back: the fetch refuses it */
 static void
-test_corrupt(s3_client *c, const char *name, const char *data, size_t len)
+test_corrupt(sg_store *st, const char *name, const char *data, size_t len)
 {
 	char		key[128],
 				src[PATH_LEN],
 				dest[PATH_LEN];
-	s3_object_info info;
+	sg_store_info info;
 	sg_buf		stored,
 				bad;
 	sg_error	err;
-	s3_meta		meta[3];
+	sg_store_meta meta[3];
 	const char *untouched = "the previous content of dest\n";
 	sg_compressor *comp;
 	int			rc;
@@ -324,24 +278,24 @@ test_corrupt(s3_client *c, const char *name, const char *data, size_t len)
 	sg_buf_init(&stored);
 	sg_buf_init(&bad);
 	sg_error_clear(&err);
-	if (!s3_get_object(c, key, 0, 0, UNIT_MAX_BODY, &stored, &info, &err))
+	if (!sg_store_get(st, key, UNIT_MAX_BODY, &stored, &info, &err))
 	{
 		UNIT_OK(0, "get %s: %s", key, err.msg);
 		return;
 	}
 	meta[0].name = "sgbackup-compression";
-	meta[0].value = s3_object_info_meta(&info, "sgbackup-compression");
+	meta[0].value = sg_store_info_meta(&info, "sgbackup-compression");
 	meta[1].name = "sgbackup-size";
-	meta[1].value = s3_object_info_meta(&info, "sgbackup-size");
+	meta[1].value = sg_store_info_meta(&info, "sgbackup-size");
 	meta[2].name = "sgbackup-sha256";
-	meta[2].value = s3_object_info_meta(&info, "sgbackup-sha256");
+	meta[2].value = sg_store_info_meta(&info, "sgbackup-sha256");
 
 	/* 1: garbage bytes */
 	sg_buf_append(&bad, stored.data, stored.len);
 	bad.data[bad.len / 2] ^= 0x20;
-	write_file(dest, untouched, strlen(untouched));
-	UNIT_OK(s3_put_object(c, key, bad.data, bad.len, meta, 3, &err), "overwrite %s with a flipped byte", key);
-	rc = wal_fetch(c, name, dest, &err);
+	unit_write_file(dest, untouched, strlen(untouched));
+	UNIT_OK(sg_store_put(st, key, bad.data, bad.len, meta, 3, &err), "overwrite %s with a flipped byte", key);
+	rc = wal_fetch(st, name, dest, &err);
 	UNIT_OK(rc == -1 && err.kind == SG_ERR_CORRUPT, "fetch of a damaged object fails as corrupt (%s; %s)",
 			err.msg, err.detail);
 	UNIT_OK(file_is(dest, untouched, strlen(untouched)), "dest is untouched");
@@ -354,8 +308,8 @@ test_corrupt(s3_client *c, const char *name, const char *data, size_t len)
 	sg_compressor_finish(comp, &bad, &err);
 	sg_compressor_free(comp);
 	meta[0].value = "zstd";
-	UNIT_OK(s3_put_object(c, key, bad.data, bad.len, meta, 3, &err), "overwrite %s with other content", key);
-	rc = wal_fetch(c, name, dest, &err);
+	UNIT_OK(sg_store_put(st, key, bad.data, bad.len, meta, 3, &err), "overwrite %s with other content", key);
+	rc = wal_fetch(st, name, dest, &err);
 	UNIT_OK(rc == -1 && err.kind == SG_ERR_CORRUPT, "fetch of other content fails its checksum (%s; %s)",
 			err.msg, err.detail);
 	UNIT_OK(file_is(dest, untouched, strlen(untouched)), "dest is untouched");
@@ -366,23 +320,23 @@ test_corrupt(s3_client *c, const char *name, const char *data, size_t len)
 	sg_compressor_feed(comp, data, len / 2, &bad, &err);
 	sg_compressor_finish(comp, &bad, &err);
 	sg_compressor_free(comp);
-	UNIT_OK(s3_put_object(c, key, bad.data, bad.len, meta, 3, &err), "overwrite %s with half the content", key);
-	rc = wal_fetch(c, name, dest, &err);
+	UNIT_OK(sg_store_put(st, key, bad.data, bad.len, meta, 3, &err), "overwrite %s with half the content", key);
+	rc = wal_fetch(st, name, dest, &err);
 	UNIT_OK(rc == -1 && err.kind == SG_ERR_CORRUPT, "fetch of a short object fails as corrupt (%s; %s)",
 			err.msg, err.detail);
 	UNIT_OK(file_is(dest, untouched, strlen(untouched)), "dest is untouched");
 
 	/* 4: no metadata */
-	UNIT_OK(s3_put_object(c, key, stored.data, stored.len, NULL, 0, &err), "overwrite %s without metadata", key);
-	rc = wal_fetch(c, name, dest, &err);
+	UNIT_OK(sg_store_put(st, key, stored.data, stored.len, NULL, 0, &err), "overwrite %s without metadata", key);
+	rc = wal_fetch(st, name, dest, &err);
 	UNIT_OK(rc == -1 && err.kind == SG_ERR_CORRUPT, "fetch of an object without metadata fails (%s)", err.msg);
 	UNIT_OK(file_is(dest, untouched, strlen(untouched)), "dest is untouched");
 	path_of(src, name, "");
-	write_file(src, data, len);
-	UNIT_OK(!wal_push(c, src, name, SG_COMPRESSION_ZSTD, 0, NULL, &err) &&
+	unit_write_file(src, data, len);
+	UNIT_OK(!wal_push(st, src, name, SG_COMPRESSION_ZSTD, 0, NULL, &err) &&
 			err.kind == SG_ERR_CONFLICT, "push over an object without metadata is a conflict");
 
-	s3_object_info_free(&info);
+	sg_store_info_free(&info);
 	sg_buf_free(&stored);
 	sg_buf_free(&bad);
 }
@@ -406,24 +360,24 @@ zeros_sha256(size_t len, char *hex)
 
 /* store bomb under wal/<name> with metadata claiming size bytes of zeros */
 static bool
-put_bomb(s3_client *c, const char *name, const sg_buf *bomb,
+put_bomb(sg_store *st, const char *name, const sg_buf *bomb,
 		 sg_compression method, int64_t size)
 {
 	char		key[128],
 				size_text[32],
 				sha[65];
-	s3_meta		meta[3];
+	sg_store_meta meta[3];
 	sg_error	err;
 	bool		ok;
 
 	snprintf(key, sizeof(key), "wal/%s", name);
 	snprintf(size_text, sizeof(size_text), "%lld", (long long) size);
 	zeros_sha256(size < SEG_SIZE ? (size_t) size : SEG_SIZE, sha);
-	meta[0] = (s3_meta) {"sgbackup-compression", sg_compression_name(method)};
-	meta[1] = (s3_meta) {"sgbackup-size", size_text};
-	meta[2] = (s3_meta) {"sgbackup-sha256", sha};
+	meta[0] = (sg_store_meta) {"sgbackup-compression", sg_compression_name(method)};
+	meta[1] = (sg_store_meta) {"sgbackup-size", size_text};
+	meta[2] = (sg_store_meta) {"sgbackup-sha256", sha};
 	sg_error_clear(&err);
-	ok = s3_put_object(c, key, bomb->data, bomb->len, meta, 3, &err);
+	ok = sg_store_put(st, key, bomb->data, bomb->len, meta, 3, &err);
 	UNIT_OK(ok, "store a %s bomb of %zu bytes as %s, claiming %lld bytes%s%s",
 			sg_compression_name(method), bomb->len, key, (long long) size,
 			ok ? "" : ": ", ok ? "" : err.msg);
@@ -452,21 +406,21 @@ fetch_here(void *arg, void *result)
 {
 	fetch_call *call = arg;
 	fetch_run  *run = result;
-	s3_client  *c = new_client(getenv("SG_TEST_S3_HTTP"), NULL, call->prefix, &run->err);
+	sg_store   *st = open_current(&run->err);
 	long		before = unit_peak_rss_kb();
 	sg_buf		out;
 
 	sg_buf_init(&out);
-	if (c == NULL)
+	if (st == NULL)
 		run->rc = -2;
 	else if (call->dest != NULL)
-		run->rc = wal_fetch(c, call->name, call->dest, &run->err);
+		run->rc = wal_fetch(st, call->name, call->dest, &run->err);
 	else
-		run->rc = wal_fetch_mem(c, call->name, 1 << 20, &out, &run->err);
+		run->rc = wal_fetch_mem(st, call->name, 1 << 20, &out, &run->err);
 	run->growth_kb = unit_peak_rss_kb() - before;
 	run->out_len = out.len;
 	sg_buf_free(&out);
-	s3_client_free(c);
+	sg_store_free(st);
 }
 
 /* wal_fetch of a bomb: refused, dest untouched, small peak */
@@ -482,7 +436,7 @@ fetch_bomb(const char *prefix, const char *name, const char *what)
 
 	path_of(dest, name, ".bomb-dest");
 	snprintf(tmp, sizeof(tmp), "%s.sgbackup.tmp", dest);
-	write_file(dest, untouched, strlen(untouched));
+	unit_write_file(dest, untouched, strlen(untouched));
 	ran = unit_in_child(fetch_here, &call, &res, sizeof(res));
 	UNIT_OK(ran && res.rc == -1 && res.err.kind == SG_ERR_CORRUPT,
 			"wal_fetch refuses %s as corrupt (%s; %s)", what, res.err.msg, res.err.detail);
@@ -573,11 +527,16 @@ exec_wal_fetch(const char *program, const char *prefix, const char *const *args,
 		_exit(125);
 	for (int i = 0; i < MAX_ARGS && args[i]; i++)
 		argv[5 + i] = args[i];
-	snprintf(bucket, sizeof(bucket), "%s/%s", getenv("SG_TEST_S3_BUCKET"), prefix);
-	setenv("SGBACKUP_S3_BUCKET", bucket, 1);
-	setenv("SGBACKUP_S3_ENDPOINT", getenv("SG_TEST_S3_HTTP"), 1);
-	setenv("SGBACKUP_S3_REGION", region ? region : "us-east-1", 1);
-	setenv("SGBACKUP_S3_FORCE_PATH_STYLE", "true", 1);
+	if (on_gateway)
+	{
+		snprintf(bucket, sizeof(bucket), "%s/%s", getenv("SG_TEST_S3_BUCKET"), prefix);
+		setenv("SGBACKUP_S3_BUCKET", bucket, 1);
+		setenv("SGBACKUP_S3_ENDPOINT", getenv("SG_TEST_S3_HTTP"), 1);
+		setenv("SGBACKUP_S3_REGION", region ? region : "us-east-1", 1);
+		setenv("SGBACKUP_S3_FORCE_PATH_STYLE", "true", 1);
+	}
+	else
+		setenv("SGBACKUP_REPOSITORY_PATH", unit_local_root, 1);
 	execv("/proc/self/exe", (char *const *) argv);
 	_exit(125);
 }
@@ -659,7 +618,7 @@ program_bomb(const char *program, const char *prefix, const char *name,
 
 /* a good segment, a missing file, a bad name, a wrong argument count */
 static void
-program_exits(s3_client *c, const char *program, const char *prefix,
+program_exits(sg_store *st, const char *program, const char *prefix,
 			  const char *good, const char *seg)
 {
 	char		src[PATH_LEN],
@@ -673,8 +632,8 @@ program_exits(s3_client *c, const char *program, const char *prefix,
 	bool		ok;
 
 	sg_error_clear(&err);
-	ok = write_file(path_of(src, good, ""), seg, SEG_SIZE) &&
-		wal_push(c, src, good, SG_COMPRESSION_ZSTD, 0, NULL, &err);
+	ok = unit_write_file(path_of(src, good, ""), seg, SEG_SIZE) &&
+		wal_push(st, src, good, SG_COMPRESSION_ZSTD, 0, NULL, &err);
 	UNIT_OK(ok, "push %s%s%s", good, ok ? "" : ": ", ok ? "" : err.msg);
 	path_of(dest, good, ".program-good");
 	if (run_wal_fetch(program, prefix, "of a good segment", args_good, &run))
@@ -717,7 +676,7 @@ fetch_mem_bomb(const char *prefix, const char *name)
  * claiming all of it, and under a .history name claiming 1000 bytes.
  */
 static void
-test_bombs(s3_client *c, const char *prefix, const char *seg)
+test_bombs(sg_store *st, const char *prefix, const char *seg)
 {
 	sg_buf		zbomb,
 				lbomb;
@@ -729,13 +688,13 @@ test_bombs(s3_client *c, const char *prefix, const char *seg)
 			unit_make_bomb(SG_COMPRESSION_LZ4, 0, &lbomb),
 			"4 GiB of zeros compress to %zu bytes (zstd) and %zu bytes (lz4)",
 			zbomb.len, lbomb.len);
-	if (put_bomb(c, "000000010000000000000020", &zbomb, SG_COMPRESSION_ZSTD, SEG_SIZE))
+	if (put_bomb(st, "000000010000000000000020", &zbomb, SG_COMPRESSION_ZSTD, SEG_SIZE))
 		fetch_bomb(prefix, "000000010000000000000020", "a zstd bomb claiming 16 MiB");
-	if (put_bomb(c, "000000010000000000000021", &lbomb, SG_COMPRESSION_LZ4, SEG_SIZE))
+	if (put_bomb(st, "000000010000000000000021", &lbomb, SG_COMPRESSION_LZ4, SEG_SIZE))
 		fetch_bomb(prefix, "000000010000000000000021", "an lz4 bomb claiming 16 MiB");
-	if (put_bomb(c, "000000010000000000000022", &zbomb, SG_COMPRESSION_ZSTD, UNIT_BOMB_SIZE))
+	if (put_bomb(st, "000000010000000000000022", &zbomb, SG_COMPRESSION_ZSTD, UNIT_BOMB_SIZE))
 		fetch_bomb(prefix, "000000010000000000000022", "a zstd bomb claiming its 4 GiB");
-	if (put_bomb(c, "00000009.history", &zbomb, SG_COMPRESSION_ZSTD, 1000))
+	if (put_bomb(st, "00000009.history", &zbomb, SG_COMPRESSION_ZSTD, 1000))
 		fetch_mem_bomb(prefix, "00000009.history");
 
 	if (!program_path(program, sizeof(program)))
@@ -744,122 +703,107 @@ test_bombs(s3_client *c, const char *prefix, const char *seg)
 	{
 		program_bomb(program, prefix, "000000010000000000000020", "a zstd bomb claiming 16 MiB");
 		program_bomb(program, prefix, "000000010000000000000021", "an lz4 bomb claiming 16 MiB");
-		program_exits(c, program, prefix, "000000010000000000000023", seg);
+		program_exits(st, program, prefix, "000000010000000000000023", seg);
 	}
 	sg_buf_free(&zbomb);
 	sg_buf_free(&lbomb);
 }
 
-typedef struct key_list
+/* every check that uses a store, over st */
+static void
+test_store(sg_store *st, char *seg)
 {
-	char	   *keys[256];
+	const char *history = "1\t0/3000000\tno recovery target specified\n";
+	const char *backup = "START WAL LOCATION: 0/2000028 (file 000000010000000000000002)\n";
 	int			n;
-} key_list;
 
-static bool
-collect_key(void *arg, const s3_list_entry *entry)
-{
-	key_list   *kl = arg;
+	printf("# over the %s\n", sg_store_description(st));
+	push_fetch(st, "000000010000000000000001", seg, SEG_SIZE, SG_COMPRESSION_ZSTD);
+	seg[0] ^= 1;
+	push_fetch(st, "000000010000000000000002", seg, SEG_SIZE, SG_COMPRESSION_LZ4);
+	seg[0] ^= 2;
+	push_fetch(st, "000000010000000000000003", seg, SEG_SIZE, SG_COMPRESSION_NONE);
+	seg[0] ^= 3;
+	test_repush(st, "000000010000000000000001", seg, SEG_SIZE);
 
-	if (kl->n < 256)
-		kl->keys[kl->n++] = sg_strdup(entry->key);
-	return true;
+	push_fetch(st, "00000002.history", history, strlen(history), SG_COMPRESSION_ZSTD);
+	test_repush(st, "00000002.history", history, strlen(history));
+	push_fetch(st, "000000010000000000000002.00000028.backup", backup, strlen(backup),
+			   SG_COMPRESSION_LZ4);
+	push_fetch(st, "000000010000000000000004.partial", seg, SEG_SIZE / 2, SG_COMPRESSION_ZSTD);
+	push_fetch(st, "000000010000000000000005", "", 0, SG_COMPRESSION_ZSTD);
+	push_fetch(st, "000000010000000000000007", "", 0, SG_COMPRESSION_NONE);
+
+	test_missing(st);
+	test_corrupt(st, "000000010000000000000001", seg, SEG_SIZE);
+	test_bombs(st, prefix, seg);
+	n = unit_store_clear(st);
+	UNIT_OK(n >= 0, "deleted the %d test objects", n);
 }
 
-/* delete what the test stored */
+/* the same over the gateway, and once over its https endpoint */
 static void
-cleanup(s3_client *c)
+test_gateway(char *seg)
 {
-	key_list	kl;
+	const char *https = getenv("SG_TEST_S3_HTTPS");
 	sg_error	err;
-	bool		ok;
+	sg_store   *st;
 
-	kl.n = 0;
-	sg_error_clear(&err);
-	ok = s3_list_objects(c, "", collect_key, &kl, &err) &&
-		s3_delete_objects(c, (const char *const *) kl.keys, kl.n, &err);
-	UNIT_OK(ok, "deleted the %d test objects%s%s", kl.n, ok ? "" : ": ", ok ? "" : err.msg);
-	for (int i = 0; i < kl.n; i++)
-		free(kl.keys[i]);
+	if (!unit_gateway_setup("unit-walstore"))
+	{
+		UNIT_SKIP("wal_store over S3", UNIT_NO_GATEWAY);
+		return;
+	}
+	on_gateway = true;
+	st = unit_gateway_store(NULL, NULL, &err);
+	UNIT_OK(st != NULL, "store for %s%s%s", http_endpoint, st ? "" : ": ", st ? "" : err.msg);
+	if (st == NULL)
+		return;
+	test_store(st, seg);
+	if (https && https[0] && getenv("SG_TEST_S3_CA_FILE"))
+	{
+		sg_store   *tls = unit_gateway_store(https, getenv("SG_TEST_S3_CA_FILE"), &err);
+
+		UNIT_OK(tls != NULL, "store for %s%s%s", https, tls ? "" : ": ", tls ? "" : err.msg);
+		if (tls)
+		{
+			seg[100] ^= 1;
+			push_fetch(tls, "000000010000000000000006", seg, SEG_SIZE, SG_COMPRESSION_ZSTD);
+			sg_store_free(tls);
+		}
+	}
+	UNIT_OK(unit_store_clear(st) >= 0, "deleted the test objects");
+	sg_store_free(st);
 }
 
 int
 main(int argc, char **argv)
 {
-	const char *http = getenv("SG_TEST_S3_HTTP");
-	const char *https = getenv("SG_TEST_S3_HTTPS");
-	const char *history = "1\t0/3000000\tno recovery target specified\n";
-	const char *backup = "START WAL LOCATION: 0/2000028 (file 000000010000000000000002)\n";
-	char		prefix[128];
 	char	   *seg;
 	sg_error	err;
-	s3_client  *c;
+	sg_store   *st;
 
 	if (argc > 3 && strcmp(argv[1], "--peak-rss") == 0)
 		return report_peak_rss(argv + 2);
 	test_names();
-	if (http == NULL || http[0] == '\0')
-	{
-		printf("# SKIP no S3 server (SG_TEST_S3_HTTP is not set)\n");
-		return UNIT_DONE();
-	}
-	setenv("AWS_ACCESS_KEY_ID", getenv("SG_TEST_S3_ACCESS_KEY"), 1);
-	setenv("AWS_SECRET_ACCESS_KEY", getenv("SG_TEST_S3_SECRET_KEY"), 1);
-	snprintf(prefix, sizeof(prefix), "unit-walstore-%d-%ld", (int) getpid(), (long) time(NULL));
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/sgb-%s", prefix);
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/sgb-unit-walstore-%d-%ld", (int) getpid(),
+			 (long) time(NULL));
 	if (mkdir(tmpdir, 0700) != 0)
 	{
 		printf("Bail out! could not create %s: %s\n", tmpdir, strerror(errno));
 		return 1;
 	}
-	sg_error_clear(&err);
-	UNIT_OK(s3_global_init(&err), "s3_global_init");
-	c = make_client(http, NULL, prefix);
-	if (c == NULL)
-		return UNIT_DONE();
-
 	seg = make_segment();
-	push_fetch(c, "000000010000000000000001", seg, SEG_SIZE, SG_COMPRESSION_ZSTD);
-	seg[0] ^= 1;
-	push_fetch(c, "000000010000000000000002", seg, SEG_SIZE, SG_COMPRESSION_LZ4);
-	seg[0] ^= 2;
-	push_fetch(c, "000000010000000000000003", seg, SEG_SIZE, SG_COMPRESSION_NONE);
-	seg[0] ^= 3;
-	test_repush(c, "000000010000000000000001", seg, SEG_SIZE);
-
-	push_fetch(c, "00000002.history", history, strlen(history), SG_COMPRESSION_ZSTD);
-	test_repush(c, "00000002.history", history, strlen(history));
-	push_fetch(c, "000000010000000000000002.00000028.backup", backup, strlen(backup),
-			   SG_COMPRESSION_LZ4);
-	push_fetch(c, "000000010000000000000004.partial", seg, SEG_SIZE / 2, SG_COMPRESSION_ZSTD);
-	push_fetch(c, "000000010000000000000005", "", 0, SG_COMPRESSION_ZSTD);
-	push_fetch(c, "000000010000000000000007", "", 0, SG_COMPRESSION_NONE);
-
-	test_missing(c);
-	test_corrupt(c, "000000010000000000000001", seg, SEG_SIZE);
-	test_bombs(c, prefix, seg);
-
-	if (https && https[0] && getenv("SG_TEST_S3_CA_FILE"))
+	st = unit_local_store("unit-walstore", &err);
+	UNIT_OK(st != NULL, "local store%s%s", st ? "" : ": ", st ? "" : err.msg);
+	if (st)
 	{
-		s3_client  *tls = make_client(https, getenv("SG_TEST_S3_CA_FILE"), prefix);
-
-		if (tls)
-		{
-			seg[100] ^= 1;
-			push_fetch(tls, "000000010000000000000006", seg, SEG_SIZE, SG_COMPRESSION_ZSTD);
-			s3_client_free(tls);
-		}
+		test_store(st, seg);
+		sg_store_free(st);
+		unit_rm_rf(unit_local_root);
 	}
-
-	cleanup(c);
-	s3_client_free(c);
+	test_gateway(seg);
 	free(seg);
-	{
-		char		cmd[400];
-
-		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-		if (system(cmd) != 0)
-			printf("# could not remove %s\n", tmpdir);
-	}
+	unit_rm_rf(tmpdir);
 	return UNIT_DONE();
 }

@@ -6,6 +6,8 @@
 #ifndef UNIT_H
 #define UNIT_H
 
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -44,6 +46,29 @@ static int	unit_failed = 0;
 		printf("\n"); \
 		fflush(stdout); \
 	} while (0)
+
+/* xorshift64: reproducible pseudo-random numbers from *state (not 0) */
+static inline uint64_t
+unit_rng(uint64_t *state)
+{
+	*state ^= *state << 13;
+	*state ^= *state >> 7;
+	*state ^= *state << 17;
+	return *state;
+}
+
+/* write data to a new file at path */
+static inline bool
+unit_write_file(const char *path, const void *data, size_t len)
+{
+	FILE	   *f = fopen(path, "wb");
+	bool		ok;
+
+	if (f == NULL)
+		return false;
+	ok = fwrite(data, 1, len, f) == len;
+	return fclose(f) == 0 && ok;
+}
 
 #define UNIT_DONE() \
 	(printf("1..%d\n", unit_count), unit_failed ? 1 : 0)
