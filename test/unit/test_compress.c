@@ -33,10 +33,7 @@ static uint64_t rng_state = 88172645463325252ULL;
 static uint64_t
 rng(void)
 {
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 7;
-	rng_state ^= rng_state << 17;
-	return rng_state;
+	return unit_rng(&rng_state);
 }
 
 /* 8 kB pages: some all zeros, some random, some repetitive text, some half full */
@@ -391,18 +388,6 @@ test_window(const char *wal)
 }
 
 static bool
-write_file(const char *path, const char *data, size_t len)
-{
-	FILE	   *f = fopen(path, "wb");
-	bool		ok;
-
-	if (f == NULL)
-		return false;
-	ok = fwrite(data, 1, len, f) == len;
-	return fclose(f) == 0 && ok;
-}
-
-static bool
 read_file(const char *path, sg_buf *out)
 {
 	FILE	   *f = fopen(path, "rb");
@@ -442,7 +427,7 @@ test_cli(int mi, const char *tool, const char *wal)
 	sg_buf_init(&back);
 
 	ok = compress_all(methods[mi], 0, wal, WAL_SIZE, 100000, &z, &err) &&
-		write_file(cpath, z.data, z.len);
+		unit_write_file(cpath, z.data, z.len);
 	snprintf(cmd, sizeof(cmd), "%s -d -q -c < %s > %s", tool, cpath, ppath);
 	ok = ok && system(cmd) == 0 && read_file(ppath, &back);
 	UNIT_OK(ok && back.len == WAL_SIZE && memcmp(back.data, wal, WAL_SIZE) == 0,
