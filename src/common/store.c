@@ -2,10 +2,13 @@
  * store.c - the storage interface of store.h: opening the store a
  * configuration describes, and calling the operations of its kind.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "store.h"
 
@@ -156,4 +159,28 @@ sg_store_abort_stale(sg_store *st, const char *prefix, int *aborted,
 {
 	*aborted = 0;
 	return st->ops->abort_stale(st, prefix, aborted, err);
+}
+
+bool
+sg_fsync_parent(const char *path, sg_error *err)
+{
+	char	   *dir = sg_strdup(path);
+	char	   *slash = strrchr(dir, '/');
+	bool		ok = true;
+	int			fd;
+
+	if (slash == NULL)
+		strcpy(dir, ".");
+	else if (slash == dir)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	fd = open(dir, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fsync(fd) != 0)
+		ok = sg_error_set(err, SG_ERR_IO, "could not fsync directory \"%s\": %s",
+						  dir, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	free(dir);
+	return ok;
 }

@@ -200,6 +200,9 @@ extern const char *sg_store_writer_sha256(const sg_store_writer *w);
 extern bool sg_store_abort_stale(sg_store *st, const char *prefix, int *aborted,
 								 sg_error *err);
 
+/* fsync the directory holding the file path (after a rename into it) */
+extern bool sg_fsync_parent(const char *path, sg_error *err);
+
 /* for the implementations: set the description, printf style */
 extern void sg_store_set_description(sg_store *st, const char *fmt,...)
 			__attribute__((format(printf, 2, 3)));

@@ -130,28 +130,6 @@ io_error(sg_error *err, const char *what, const char *path)
 						strerror(errno));
 }
 
-/* fsync the directory holding path (or path itself, when is_dir) */
-static bool
-fsync_dir_of(const char *path, sg_error *err)
-{
-	char	   *dir = sg_strdup(path);
-	char	   *slash = strrchr(dir, '/');
-	bool		ok = true;
-	int			fd;
-
-	if (slash == dir)
-		slash[1] = '\0';
-	else if (slash)
-		*slash = '\0';
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0 || fsync(fd) != 0)
-		ok = io_error(err, "fsync directory", dir);
-	if (fd >= 0)
-		close(fd);
-	free(dir);
-	return ok;
-}
-
 /* create the directories leading to the file path, fsyncing new ones' parents */
 static bool
 make_parents(const local_store *ls, const char *path, sg_error *err)
@@ -163,7 +141,7 @@ make_parents(const local_store *ls, const char *path, sg_error *err)
 	{
 		*p = '\0';
 		if (mkdir(dir, 0700) == 0)
-			ok = fsync_dir_of(dir, err);
+			ok = sg_fsync_parent(dir, err);
 		else if (errno != EEXIST)
 			ok = io_error(err, "create directory", dir);
 		*p = '/';
@@ -496,7 +474,7 @@ lw_finish(sg_store_writer *base, sg_error *err)
 		return false;
 	free(w->tmp);
 	w->tmp = NULL;
-	return fsync_dir_of(w->path, err);
+	return sg_fsync_parent(w->path, err);
 }
 
 static void
@@ -777,7 +755,7 @@ local_delete(sg_store *st, const char *const *keys, int nkeys, sg_error *err)
 		path = path_of(ls, keys[i]);
 		if (unlink(path) == 0)
 		{
-			ok = fsync_dir_of(path, err);
+			ok = sg_fsync_parent(path, err);
 			remove_empty_parents(ls, path);
 		}
 		else if (errno != ENOENT && errno != ENOTDIR)

@@ -382,31 +382,6 @@ write_all(int fd, const char *data, size_t len, const char *path, sg_error *err)
 	return true;
 }
 
-/* fsync the directory holding path */
-static bool
-fsync_parent(const char *path, sg_error *err)
-{
-	char	   *dir = sg_strdup(path);
-	char	   *slash = strrchr(dir, '/');
-	bool		ok = true;
-	int			fd;
-
-	if (slash == NULL)
-		strcpy(dir, ".");
-	else if (slash == dir)
-		slash[1] = '\0';
-	else
-		*slash = '\0';
-	fd = open(dir, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || fsync(fd) != 0)
-		ok = sg_error_set(err, SG_ERR_IO, "could not fsync directory \"%s\": %s",
-						  dir, strerror(errno));
-	if (fd >= 0)
-		close(fd);
-	free(dir);
-	return ok;
-}
-
 /*
  * Where fetched content goes: memory, or a temporary file next to dest
  * that becomes dest only once the content is verified.
@@ -474,7 +449,7 @@ sink_commit(wal_sink *sink, sg_error *err)
 							sink->tmp, sink->dest, strerror(errno));
 	free(sink->tmp);
 	sink->tmp = NULL;
-	return fsync_parent(sink->dest, err);
+	return sg_fsync_parent(sink->dest, err);
 }
 
 /* after a failure: no temporary file and no partial content remain */

@@ -177,7 +177,10 @@ sub slurp
 # awscli, base.tar.zst unpacked with zstd and tar, backup_manifest copied,
 # recovery.signal, and restore_command = 'sgbackup wal-fetch'.  %o: config
 # (the SGObjectStorage file for wal-fetch), secrets (its secrets directory),
-# conf (more postgresql.conf lines, such as a recovery target).  The node
+# conf (more postgresql.conf lines, such as a recovery target); or
+# repository: a local repository directory (sgbackup.repository_path) to
+# copy the backup from and fetch WAL from, instead of S3, S3 and PATH then
+# unused.  The node
 # keeps the PGDATA/sgbackup/ and postgresql.conf of the server the backup
 # came from, so it archives to the same path unless conf says otherwise;
 # the recovery target that server may itself have been restored with is
@@ -186,9 +189,12 @@ sub slurp
 sub restore_backup
 {
 	my ($s3, $path, $name, $node, %o) = @_;
-	my $dl = PostgreSQL::Test::Utils::tempdir;
+	my $repo = $o{repository};
+	my $dl = $repo ? "$repo/backups/$name" : PostgreSQL::Test::Utils::tempdir;
 	my $data = $node->data_dir;
-	my ($rc) = aws($s3, 's3', 'cp', '--recursive', '--quiet',
+	my $fetch = $repo ? "sgbackup wal-fetch --repository $repo"
+	  : "SGBACKUP_SECRETS_DIRECTORY=$o{secrets} sgbackup wal-fetch --config $o{config}";
+	my ($rc) = $repo ? (0) : aws($s3, 's3', 'cp', '--recursive', '--quiet',
 		"s3://$s3->{bucket}/$path/backups/$name/", "$dl/");
 	die "could not download backup $name" if $rc != 0;
 	die "backup $name is not in the bucket (no base.tar.zst)" unless -e "$dl/base.tar.zst";
@@ -205,7 +211,7 @@ sub restore_backup
 	$node->append_conf('postgresql.conf', qq{
 port = $port
 unix_socket_directories = '$host'
-restore_command = 'SGBACKUP_SECRETS_DIRECTORY=$o{secrets} sgbackup wal-fetch --config $o{config} %f %p'
+restore_command = '$fetch %f %p'
 recovery_target = ''
 recovery_target_name = ''
 recovery_target_time = ''

@@ -200,6 +200,20 @@ my @json_names = $json =~ /"name":\s*"(backup-[^"]+)"/g;
 ok((grep { $_ eq $permanent } @json_names) && (grep { $_ eq $managed[6] } @json_names),
 	'it lists the backups the view lists');
 
+# --- deleting a backup that is not there, and a name the server refuses -------
+($ret, $stdout, $stderr) = $node->psql('postgres', q{SELECT sgbackup_delete('no-such-backup')});
+like($stderr, qr/backup "no-such-backup" does not exist/,
+	'sgbackup_delete of a backup that is not in the bucket is an error');
+like($stderr, qr/HINT:.*sgbackup\.backups/, '... with a hint to list the backups');
+my ($drc, $dout, $derr) = run_sgbackup(\%cli_env, '--config', "$tmp/config.yaml", 'delete', 'no-such-backup');
+isnt($drc, 0, 'sgbackup delete of a backup that is not in the bucket fails');
+like($derr, qr/backup "no-such-backup" does not exist/, '... saying so');
+like($derr, qr/HINT:.*backup-list/, '... with a hint to list the backups');
+($drc, $dout, $derr) = run_sgbackup(\%cli_env, '--config', "$tmp/config.yaml", 'delete', 'a b');
+like($derr, qr/invalid backup name "a b"/, 'sgbackup delete refuses a name the server refuses');
+($ret, $stdout, $stderr) = $node->psql('postgres', q{SELECT sgbackup_delete('a b')});
+like($stderr, qr/invalid backup name "a b"/, '... and so does sgbackup_delete');
+
 # --- a schedule of every minute ------------------------------------------------
 my $count = $node->safe_psql('postgres', q{SELECT count(*) FROM sgbackup.backups WHERE status = 'completed'});
 $node->safe_psql('postgres', q{ALTER SYSTEM SET sgbackup.cron_schedule = '* * * * *'});

@@ -73,7 +73,7 @@ my @calls = (
 	[ 'sgbackup_apply_retention()', 'SELECT count(*) FROM sgbackup_apply_retention()',
 		[qw(ok ok denied denied)] ],
 	[ 'sgbackup_delete(name)', q{SELECT sgbackup_delete('backup-that-is-not-there')},
-		[qw(ok ok denied denied)] ],
+		[qw(missing missing denied denied)] ],
 	[ 'sgbackup.archiver (view)', 'SELECT count(*) FROM sgbackup.archiver',
 		[qw(ok ok ok denied)] ],
 	[ 'sgbackup.archiver_status()', 'SELECT count(*) FROM sgbackup.archiver_status()',
@@ -94,6 +94,7 @@ sub try_as
 	my ($ret, $out, $err) = $node->psql('postgres', $sql, extra_params => \@user);
 	return 'ok' if $ret == 0;
 	return 'denied' if $err =~ /permission denied/;
+	return 'missing' if $err =~ /backup "[^"]+" does not exist/;
 	return "error: $err";
 }
 

@@ -15,6 +15,7 @@
 
 #include "backup_retention.h"
 #include "unit.h"
+#include "unit_s3.h"
 
 #define SEC		INT64_C(1000000)
 #define T0		(INT64_C(1796000000) * SEC)	/* late 2026 */
@@ -517,6 +518,87 @@ test_keep_three(void)
 
 	free_backups(b, 8);
 	wal_free(&w);
+}
+
+/* put n backups (metadata.json, or started.json when not completed, and an archive) and the WAL into st */
+static bool
+store_all(sg_store *st, const backup_info *b, int n, const wal_set *w, sg_error *err)
+{
+	bool		ok = true;
+
+	for (int i = 0; ok && i < n; i++)
+	{
+		char		key[300];
+
+		snprintf(key, sizeof(key), "backups/%s/base.tar.zst", b[i].name);
+		ok = backup_catalog_put(st, &b[i], b[i].status == BACKUP_COMPLETED ?
+								"metadata.json" : "started.json", err) &&
+			sg_store_put(st, key, "tar", 3, NULL, 0, err);
+	}
+	for (int i = 0; ok && i < w->n; i++)
+	{
+		char		key[300];
+
+		snprintf(key, sizeof(key), "wal/%s", w->names[i]);
+		ok = sg_store_put(st, key, "wal", 3, NULL, 0, err);
+	}
+	return ok;
+}
+
+static bool
+count_key(void *arg, const sg_store_entry *e)
+{
+	(*(int *) arg)++;
+	return true;
+}
+
+/*
+ * test_keep_three carried out over a local store: sg_retention_run lists
+ * the store, makes the same plan and deletes exactly what it says
+ */
+static void
+test_keep_three_local(void)
+{
+	backup_info b[4];
+	wal_set		w = {0};
+	retention_plan p;
+	backup_info *left;
+	int			nleft = 0,
+				nwal = 0;
+	sg_error	err;
+	sg_store   *st = unit_local_store("unit-catalog-retention", &err);
+	bool		ok;
+
+	UNIT_OK(st != NULL, "local store%s%s", st ? "" : ": ", st ? "" : err.msg);
+	if (st == NULL)
+		return;
+	b[0] = mk("t3", BACKUP_COMPLETED, false, 1, 0x30, 0x31, T0 + 3000 * SEC);
+	b[1] = mk("z1", BACKUP_COMPLETED, false, 1, 0x10, 0x11, T0 + 1000 * SEC);
+	b[2] = mk("x2-permanent", BACKUP_COMPLETED, true, 1, 0x20, 0x21, T0 + 2000 * SEC);
+	b[3] = mk("u4", BACKUP_COMPLETED, false, 1, 0x40, 0x41, T0 + 4000 * SEC);
+	wal_segments(&w, 1, 0x01, 0x50);
+	wal_name_add(&w, "00000002.history");
+	ok = store_all(st, b, 4, &w, &err);
+	UNIT_OK(ok, "stored 4 backups and %d WAL files%s%s", w.n, ok ? "" : ": ", ok ? "" : err.msg);
+	ok = ok && sg_retention_run(st, 2, NULL, NULL, &p, &err);
+	UNIT_OK(ok && p.nbackups == 1 && strcmp(p.backups[0], "z1") == 0,
+			"retention 2 over the local store deletes z1 only%s%s", ok ? "" : ": ", ok ? "" : err.msg);
+	ok = ok && backup_catalog_list(st, NULL, NULL, &left, &nleft, &err);
+	UNIT_OK(ok && nleft == 3 && strcmp(left[0].name, "x2-permanent") == 0,
+			"x2-permanent, t3 and u4 are left (%d)", nleft);
+	if (ok)
+		backup_list_free(left, nleft);
+	ok = ok && sg_store_list(st, "wal/", NULL, count_key, &nwal, &err);
+	/* before the permanent's 0x20: 0x01..0x1F; 0x22..0x2F before t3 too */
+	UNIT_OK(ok && p.nwal == 0x1F + 0x0E && nwal == w.n - p.nwal,
+			"the WAL the plan names is gone, the rest is there (%d deleted, %d left)",
+			p.nwal, nwal);
+	if (ok)
+		retention_plan_free(&p);
+	free_backups(b, 4);
+	wal_free(&w);
+	sg_store_free(st);
+	unit_rm_rf(unit_local_root);
 }
 
 static int
@@ -1029,6 +1111,7 @@ main(void)
 	test_json_round_trip();
 	test_json_bad();
 	test_keep_three();
+	test_keep_three_local();
 	test_order();
 	test_failed_running();
 	test_no_completed();
