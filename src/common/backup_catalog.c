@@ -393,6 +393,15 @@ backup_catalog_delete(sg_store *st, const char *name, sg_error *err)
 	}
 	/* metadata.json first: a half-deleted backup is never listed as completed */
 	key = backup_key(name, METADATA_JSON);
+	for (int i = 0; i < kl.n; i++)
+	{
+		if (strcmp(kl.keys[i], key) == 0)
+		{
+			free(kl.keys[i]);
+			kl.keys[i] = kl.keys[--kl.n];
+			break;
+		}
+	}
 	ok = ok && sg_store_delete(st, (const char *const *) &key, 1, err) &&
 		sg_store_delete(st, (const char *const *) kl.keys, kl.n, err);
 	free(key);
