@@ -7,9 +7,10 @@
  * into a store writer (store.h): in S3 an s3_writer, whose threads upload
  * parts while the server reads the next files, parts sized from the
  * server's estimate of the backup's size; in a local repository a
- * temporary file renamed into place.  The manifest follows, and metadata.json is written last, once the
- * server has waited for the backup's last WAL segment to be archived and
- * every segment it needs is confirmed stored with it (backup_wal.h).  Any
+ * temporary file renamed into place.  The manifest follows, and
+ * metadata.json is written last, once the server has waited for the
+ * backup's last WAL segment to be archived and every segment it needs is
+ * confirmed stored with it (backup_wal.h).  Any
  * failure aborts the uploads and records failed.json; a backup without
  * metadata.json is never listed as completed.  Every S3 request stops when
  * the walsender is cancelled or terminated, and on any exit of the process
