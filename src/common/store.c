@@ -4,7 +4,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,16 +56,10 @@ sg_store_description(const sg_store *st)
 }
 
 void
-sg_store_set_description(sg_store *st, const char *fmt,...)
+sg_store_set_description(sg_store *st, char *text)
 {
-	va_list		ap;
-	char		text[1200];
-
-	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
-	va_end(ap);
 	free(st->description);
-	st->description = sg_strdup(text);
+	st->description = text;
 }
 
 bool

@@ -203,8 +203,7 @@ extern bool sg_store_abort_stale(sg_store *st, const char *prefix, int *aborted,
 /* fsync the directory holding the file path (after a rename into it) */
 extern bool sg_fsync_parent(const char *path, sg_error *err);
 
-/* for the implementations: set the description, printf style */
-extern void sg_store_set_description(sg_store *st, const char *fmt,...)
-			__attribute__((format(printf, 2, 3)));
+/* for the implementations: the description, a malloc'ed text taken over */
+extern void sg_store_set_description(sg_store *st, char *text);
 
 #endif							/* SG_STORE_H */

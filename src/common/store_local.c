@@ -355,10 +355,25 @@ local_get_stream(sg_store *st, const char *key, sg_store_write_fn fn,
 	return ok;
 }
 
-static bool
-append_to_buf(void *arg, const void *data, size_t len)
+/* where get puts the bytes: no more than max of them */
+typedef struct bounded_buf
 {
-	sg_buf_append(arg, data, len);
+	sg_buf	   *out;
+	size_t		max;
+	bool		over;
+} bounded_buf;
+
+static bool
+append_bounded(void *arg, const void *data, size_t len)
+{
+	bounded_buf *b = arg;
+
+	if (len > b->max - b->out->len)
+	{
+		b->over = true;
+		return false;
+	}
+	sg_buf_append(b->out, data, len);
 	return true;
 }
 
@@ -367,40 +382,25 @@ local_get(sg_store *st, const char *key, size_t max_bytes, sg_buf *out,
 		  sg_store_info *info, sg_error *err)
 {
 	sg_store_info got;
-	char	   *path;
-	int			fd;
+	bounded_buf b = {out, max_bytes, false};
 	bool		ok;
 
-	if (open_object(st, key, &fd, &path, err) != 1)
-	{
-		free(path);
-		return false;
-	}
-	ok = read_info(fd, path, &got, err);
-	if (ok && (uint64_t) got.size > (uint64_t) max_bytes)
-	{
-		ok = sg_error_set(err, SG_ERR_CORRUPT,
-						  "object \"%s\" is larger than %zu bytes", key, max_bytes);
-		sg_error_detail(err, "It holds %" PRId64 " bytes.", got.size);
-	}
 	sg_buf_reset(out);
-	if (ok)
+	memset(&got, 0, sizeof(got));
+	ok = local_get_stream(st, key, append_bounded, &b, &got, err);
+	/* a file larger than the limit, or one that grew past it while read */
+	if (b.over)
 	{
-		sg_buf_reserve(out, (size_t) got.size);
-		ok = read_all(fd, path, append_to_buf, out, err);
+		sg_error_set(err, SG_ERR_CORRUPT, "object \"%s\" is larger than %zu bytes",
+					 key, max_bytes);
+		sg_error_detail(err, "It holds %" PRId64 " bytes or more.", got.size);
 	}
-	/* a file that grew meanwhile is refused too: memory stays bounded */
-	if (ok && out->len > max_bytes)
-		ok = sg_error_set(err, SG_ERR_CORRUPT,
-						  "object \"%s\" is larger than %zu bytes", key, max_bytes);
 	if (!ok)
 		sg_buf_reset(out);
 	if (ok && info)
 		*info = got;
 	else
 		sg_store_info_free(&got);
-	close(fd);
-	free(path);
 	return ok;
 }
 
@@ -803,6 +803,7 @@ sg_store_local_new(const char *root, sg_error *err)
 	local_store *ls;
 	struct stat st;
 	size_t		len = strlen(root);
+	sg_buf		text;
 
 	if (root[0] != '/')
 	{
@@ -828,6 +829,8 @@ sg_store_local_new(const char *root, sg_error *err)
 	ls->root = sg_malloc(len + 1);
 	memcpy(ls->root, root, len);
 	ls->root[len] = '\0';
-	sg_store_set_description(&ls->base, "directory \"%s\"", ls->root);
+	sg_buf_init(&text);
+	sg_buf_printf(&text, "directory \"%s\"", ls->root);
+	sg_store_set_description(&ls->base, text.data);
 	return &ls->base;
 }

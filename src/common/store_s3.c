@@ -279,6 +279,7 @@ sg_store_s3_new(const sg_storage *storage, const char *secrets_directory,
 {
 	s3_store   *s;
 	s3_client  *c;
+	sg_buf		text;
 
 	if (!s3_global_init(err))
 		return NULL;
@@ -296,8 +297,10 @@ sg_store_s3_new(const sg_storage *storage, const char *secrets_directory,
 		s->limits = *limits;
 		s->has_limits = true;
 	}
-	sg_store_set_description(&s->base, "bucket \"%s\" under \"%s\"",
-							 storage->bucket ? storage->bucket : "",
-							 storage->prefix ? storage->prefix : "");
+	sg_buf_init(&text);
+	sg_buf_printf(&text, "bucket \"%s\" under \"%s\"",
+				  storage->bucket ? storage->bucket : "",
+				  storage->prefix ? storage->prefix : "");
+	sg_store_set_description(&s->base, text.data);
 	return &s->base;
 }
