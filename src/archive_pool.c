@@ -338,8 +338,8 @@ ready_files(char ***names_out)
 	DIR		   *dir = opendir(XLOGDIR "/archive_status");
 	struct dirent *de;
 	char	  **names = NULL;
-	int			n = 0,
-				cap = 0;
+	int			n = 0;
+	size_t		cap = 0;
 
 	if (dir == NULL)
 		return 0;
@@ -350,11 +350,7 @@ ready_files(char ***names_out)
 		if (len <= 6 || len - 6 >= MAXFNAMELEN + 16 ||
 			strcmp(de->d_name + len - 6, ".ready") != 0)
 			continue;
-		if (n == cap)
-		{
-			cap = cap ? cap * 2 : 64;
-			names = sg_realloc(names, cap * sizeof(char *));
-		}
+		names = sg_array_grow(names, sizeof(*names), n, &cap, 64);
 		names[n] = sg_strdup(de->d_name);
 		names[n++][len - 6] = '\0';
 	}

@@ -135,7 +135,7 @@ typedef struct listing
 {
 	listed_backup *items;
 	int			n;
-	int			cap;
+	size_t		cap;
 } listing;
 
 static listed_backup *
@@ -146,11 +146,7 @@ listing_find(listing *l, const char *name, size_t len)
 		if (strlen(l->items[i].name) == len && memcmp(l->items[i].name, name, len) == 0)
 			return &l->items[i];
 	}
-	if (l->n == l->cap)
-	{
-		l->cap = l->cap ? l->cap * 2 : 16;
-		l->items = sg_realloc(l->items, sizeof(listed_backup) * l->cap);
-	}
+	l->items = sg_array_grow(l->items, sizeof(listed_backup), l->n, &l->cap, 16);
 	memset(&l->items[l->n], 0, sizeof(listed_backup));
 	l->items[l->n].name = sg_malloc(len + 1);
 	memcpy(l->items[l->n].name, name, len);

@@ -610,7 +610,7 @@ typedef struct name_list
 {
 	char	  **names;
 	int			n;
-	int			cap;
+	size_t		cap;
 } name_list;
 
 /* collect object names under wal/ (without the "wal/") */
@@ -620,11 +620,7 @@ collect_wal(void *arg, const sg_store_entry *e)
 	name_list  *l = arg;
 	const char *name = strncmp(e->key, "wal/", 4) == 0 ? e->key + 4 : e->key;
 
-	if (l->n == l->cap)
-	{
-		l->cap = l->cap ? l->cap * 2 : 256;
-		l->names = sg_realloc(l->names, sizeof(char *) * l->cap);
-	}
+	l->names = sg_array_grow(l->names, sizeof(char *), l->n, &l->cap, 256);
 	l->names[l->n++] = sg_strdup(name);
 	return true;
 }

@@ -572,7 +572,7 @@ sg_parse_documents(const char *yaml, size_t len, sg_document **docs, int *ndocs,
 	yaml_parser_t parser;
 	sg_document *out = NULL;
 	int			n = 0;
-	int			cap = 0;
+	size_t		cap = 0;
 	bool		ok = true;
 
 	*docs = NULL;
@@ -601,11 +601,7 @@ sg_parse_documents(const char *yaml, size_t len, sg_document **docs, int *ndocs,
 		}
 		if (!sg_yaml_is_null(root))		/* skip empty documents, as kubectl does */
 		{
-			if (n == cap)
-			{
-				cap = cap ? cap * 2 : 2;
-				out = sg_realloc(out, cap * sizeof(*out));
-			}
+			out = sg_array_grow(out, sizeof(*out), n, &cap, 2);
 			memset(&out[n], 0, sizeof(out[n]));
 			sg_storage_init(&out[n].storage);
 			sg_cluster_backups_init(&out[n].backups);

@@ -20,7 +20,7 @@ struct s3_multipart
 	char	   *upload_id;
 	pthread_mutex_t lock;		/* protects the parts */
 	int			nparts;
-	int			cap;
+	size_t		cap;
 	int		   *part_no;
 	char	  **etag;			/* without quotes */
 };
@@ -109,12 +109,10 @@ record_part(s3_multipart *mp, int part_no, const char *etag)
 			break;
 	if (i == mp->nparts)
 	{
-		if (mp->nparts == mp->cap)
-		{
-			mp->cap = mp->cap ? mp->cap * 2 : 16;
-			mp->part_no = sg_realloc(mp->part_no, mp->cap * sizeof(int));
-			mp->etag = sg_realloc(mp->etag, mp->cap * sizeof(char *));
-		}
+		size_t		cap = mp->cap;	/* the two arrays grow together */
+
+		mp->part_no = sg_array_grow(mp->part_no, sizeof(int), mp->nparts, &cap, 16);
+		mp->etag = sg_array_grow(mp->etag, sizeof(char *), mp->nparts, &mp->cap, 16);
 		mp->nparts++;
 		mp->etag[i] = NULL;
 	}

@@ -238,17 +238,13 @@ typedef struct wal_set
 {
 	char	  **names;
 	int			n;
-	int			cap;
+	size_t		cap;
 } wal_set;
 
 static void
 wal_name_add(wal_set *w, const char *name)
 {
-	if (w->n == w->cap)
-	{
-		w->cap = w->cap ? w->cap * 2 : 256;
-		w->names = sg_realloc(w->names, sizeof(char *) * w->cap);
-	}
+	w->names = sg_array_grow(w->names, sizeof(char *), w->n, &w->cap, 256);
 	w->names[w->n++] = sg_strdup(name);
 }
 
