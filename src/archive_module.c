@@ -61,7 +61,7 @@ check_while_waiting(void)
 {
 	if (shutting_down())
 		return POOL_SHUTDOWN;
-	if (sgb_applied_changed())
+	if (sgb_config_store_changed())
 		return POOL_RECONFIGURE;
 	return POOL_GO_ON;
 }
@@ -69,7 +69,7 @@ check_while_waiting(void)
 static void
 on_archiver_exit(int code, Datum arg)
 {
-	upload_pool_stop();
+	archive_pool_stop();
 }
 
 /* the view shows the message and its detail, which holds the cause */
@@ -85,7 +85,7 @@ report_failure(const char *file, const sg_error *err)
 
 /*
  * The configuration is loaded once per change, not per file: again only
- * when the applied documents changed (sgb_applied_changed, which
+ * when the applied documents changed (sgb_config_store_changed, which
  * check_while_waiting also polls during an upload) or this process
  * reloaded its settings (sgb_settings_changes moved: the archiver reloads
  * them between files, before it hands us the next one), or the last load
@@ -102,10 +102,10 @@ configure(sg_error *err)
 	bool		ok;
 
 	/* what is loaded now is what a later change is compared with */
-	(void) sgb_applied_changed();
+	(void) sgb_config_store_changed();
 	configured_settings = sgb_settings_changes;
 	sg_config_init(&o);
-	ok = sgb_load_config(&o, err) && upload_pool_configure(&o, err);
+	ok = sgb_load_config(&o, err) && archive_pool_configure(&o, err);
 	sg_config_free(&o);
 	configured = ok;
 	return ok;
@@ -116,7 +116,7 @@ static bool
 configure_if_changed(sg_error *err)
 {
 	if (configured && configured_settings == sgb_settings_changes &&
-		!sgb_applied_changed())
+		!sgb_config_store_changed())
 		return true;
 	return configure(err);
 }
@@ -151,8 +151,8 @@ archive_file_internal(const char *file, const char *path)
 			report_failure(file, &err);
 			return false;
 		}
-		upload_pool_look_ahead(file);
-		outcome = upload_pool_archive(file, path, check_while_waiting, &result, &err);
+		archive_pool_look_ahead(file);
+		outcome = archive_pool_archive(file, path, check_while_waiting, &result, &err);
 		/* check_while_waiting saw a change (and took it): load it */
 		if (outcome == POOL_AGAIN)
 			configured = false;

@@ -236,7 +236,7 @@ start_threads(int n, sg_error *err)
 }
 
 void
-upload_pool_stop(void)
+archive_pool_stop(void)
 {
 	if (pool.nthreads == 0)
 		return;
@@ -252,12 +252,12 @@ upload_pool_stop(void)
 }
 
 bool
-upload_pool_configure(const sg_config *o, sg_error *err)
+archive_pool_configure(const sg_config *o, sg_error *err)
 {
 	bool		changed;
 
 	if (pool.nthreads > 0 && pool.nthreads != o->upload_concurrency)
-		upload_pool_stop();
+		archive_pool_stop();
 	pthread_mutex_lock(&pool.lock);
 	changed = pool.generation == 0 || !sg_storage_equal(&pool.storage, &o->storage) ||
 		!sg_str_equal(pool.secrets_directory, o->secrets_directory) ||
@@ -380,7 +380,7 @@ drop_stale_results(char **names, int n)
 }
 
 void
-upload_pool_look_ahead(const char *file)
+archive_pool_look_ahead(const char *file)
 {
 	char	  **names = NULL;
 	int			n;
@@ -496,7 +496,7 @@ job_for(const char *file, const char *path)
 }
 
 pool_outcome
-upload_pool_archive(const char *file, const char *path,
+archive_pool_archive(const char *file, const char *path,
 					pool_check (*check) (void),
 					wal_push_result *result, sg_error *err)
 {

@@ -24,7 +24,7 @@ typedef enum pool_check
 	POOL_RECONFIGURE			/* the configuration may have changed */
 } pool_check;
 
-/* how upload_pool_archive ended */
+/* how archive_pool_archive ended */
 typedef enum pool_outcome
 {
 	POOL_STORED,				/* stored durably under the configuration in force */
@@ -33,10 +33,10 @@ typedef enum pool_outcome
 } pool_outcome;
 
 /* (re)start the threads for o; changes of bucket or credentials make new connections */
-extern bool upload_pool_configure(const sg_config *o, sg_error *err);
+extern bool archive_pool_configure(const sg_config *o, sg_error *err);
 
 /* queue the ready WAL files that come after "file" in archive order */
-extern void upload_pool_look_ahead(const char *file);
+extern void archive_pool_look_ahead(const char *file);
 
 /*
  * Upload (or take the look-ahead result of) one file and wait for it.
@@ -46,11 +46,11 @@ extern void upload_pool_look_ahead(const char *file);
  * POOL_SHUTDOWN in-flight uploads are cancelled after a grace period; on
  * POOL_RECONFIGURE it returns POOL_AGAIN at once (the upload goes on).
  */
-extern pool_outcome upload_pool_archive(const char *file, const char *path,
+extern pool_outcome archive_pool_archive(const char *file, const char *path,
 										pool_check (*check) (void),
 										wal_push_result *result, sg_error *err);
 
 /* stop the threads (archiver exit) */
-extern void upload_pool_stop(void);
+extern void archive_pool_stop(void);
 
 #endif							/* SGBACKUP_ARCHIVE_POOL_H */

@@ -22,9 +22,9 @@ static void
 store_document(const sg_document *doc)
 {
 	if (doc->kind == SG_DOC_OBJECT_STORAGE)
-		sgb_applied_store_storage(&doc->storage);
+		sgb_config_store_store_storage(&doc->storage);
 	else
-		sgb_applied_store_cluster(&doc->backups);
+		sgb_config_store_store_cluster(&doc->backups);
 }
 
 Datum

@@ -93,7 +93,7 @@ check_endpoint(char **newval, void **extra, GucSource source)
 static bool
 check_object_storage(char **newval, void **extra, GucSource source)
 {
-	if (*newval == NULL || (*newval)[0] == '\0' || sgb_applied_name_ok(*newval))
+	if (*newval == NULL || (*newval)[0] == '\0' || sgb_config_store_name_ok(*newval))
 		return true;
 	GUC_check_errdetail("An object storage name has lower-case letters, digits, '-' and '.', at most 253 characters.");
 	return false;
@@ -299,11 +299,11 @@ sgb_load_config(sg_config *o, sg_error *err)
 	const sg_cluster_backups *cluster;
 
 	sg_error_clear(err);
-	cluster = sgb_applied_cluster(err);
+	cluster = sgb_config_store_cluster(err);
 	if (err->kind != SG_ERR_NONE)
 		return false;
 	return sg_config_load(o, lookup_setting, NULL, cluster,
-						   sgb_applied_find_storage, NULL, err);
+						   sgb_config_store_find_storage, NULL, err);
 }
 
 sg_store *

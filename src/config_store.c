@@ -53,7 +53,7 @@ typedef struct pending_state
 static pending_state pending;
 
 bool
-sgb_applied_name_ok(const char *name)
+sgb_config_store_name_ok(const char *name)
 {
 	size_t		len = strlen(name);
 
@@ -163,13 +163,13 @@ store(const char *sql, int nargs, Oid *types, Datum *values, int expected)
 }
 
 void
-sgb_applied_store_storage(const sg_storage *s)
+sgb_config_store_store_storage(const sg_storage *s)
 {
 	char	   *yaml;
 	Oid			types[2] = {TEXTOID, TEXTOID};
 	Datum		values[2];
 
-	if (s->name == NULL || !sgb_applied_name_ok(s->name))
+	if (s->name == NULL || !sgb_config_store_name_ok(s->name))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("invalid metadata.name \"%s\"", s->name ? s->name : ""),
@@ -190,7 +190,7 @@ sgb_applied_store_storage(const sg_storage *s)
 }
 
 void
-sgb_applied_store_cluster(const sg_cluster_backups *c)
+sgb_config_store_store_cluster(const sg_cluster_backups *c)
 {
 	char	   *yaml = sg_cluster_backups_to_yaml(c);
 	Oid			types[1] = {TEXTOID};
@@ -209,7 +209,7 @@ sgb_applied_store_cluster(const sg_cluster_backups *c)
 }
 
 void
-sgb_applied_sync_all(void)
+sgb_config_store_sync_all(void)
 {
 	lock_tables();
 	pending.sync = true;
@@ -323,7 +323,7 @@ stage_all(void)
 		char		what[300];
 
 		snprintf(what, sizeof(what), "row \"%s\" of sgbackup.object_storage", name);
-		if (!sgb_applied_name_ok(name))
+		if (!sgb_config_store_name_ok(name))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("invalid %s: the name is not a valid object storage name", what)));
@@ -432,7 +432,7 @@ xact_callback(XactEvent event, void *arg)
 }
 
 void
-sgb_applied_init(void)
+sgb_config_store_init(void)
 {
 	RegisterXactCallback(xact_callback, NULL);
 }
@@ -468,14 +468,14 @@ parse_file(const char *path, sg_doc_kind want, sg_document **docs, int *ndocs,
 }
 
 bool
-sgb_applied_find_storage(void *arg, const char *name, sg_storage *out,
+sgb_config_store_find_storage(void *arg, const char *name, sg_storage *out,
 						 sg_error *err)
 {
 	char		path[MAXPGPATH];
 	sg_document *docs;
 	int			ndocs;
 
-	if (!sgb_applied_name_ok(name))
+	if (!sgb_config_store_name_ok(name))
 		return sg_error_set(err, SG_ERR_CONFIG, "invalid object storage name \"%s\"", name);
 	snprintf(path, sizeof(path), "%s/%s/%s.yaml", DataDir, STORAGE_DIR, name);
 	if (!parse_file(path, SG_DOC_OBJECT_STORAGE, &docs, &ndocs, err))
@@ -501,7 +501,7 @@ static struct timespec cluster_mtime;
 static off_t cluster_size = -1;
 
 const sg_cluster_backups *
-sgb_applied_cluster(sg_error *err)
+sgb_config_store_cluster(sg_error *err)
 {
 	char		path[MAXPGPATH];
 	struct stat st;
@@ -567,7 +567,7 @@ stamp_moved(const char *relpath, dir_stamp *last)
  * directories' stamps tell.  All are checked, so that all stay current.
  */
 bool
-sgb_applied_changed(void)
+sgb_config_store_changed(void)
 {
 	static bool counted = false;
 	static uint64_t last_count;

@@ -30,36 +30,36 @@
 #define SGB_APPLIED_DIR "sgbackup"
 
 /* store a document in its table; its file follows at commit (backend only) */
-extern void sgb_applied_store_storage(const sg_storage *s);
-extern void sgb_applied_store_cluster(const sg_cluster_backups *c);
+extern void sgb_config_store_store_storage(const sg_storage *s);
+extern void sgb_config_store_store_cluster(const sg_cluster_backups *c);
 
 /*
  * Rewrite every file from the tables when the transaction commits, and
  * remove files with no row (and leftovers of interrupted commits).  In a
  * transaction, in the database where the extension is installed.
  */
-extern void sgb_applied_sync_all(void);
+extern void sgb_config_store_sync_all(void);
 
 /* register the transaction callbacks; from _PG_init */
-extern void sgb_applied_init(void);
+extern void sgb_config_store_init(void);
 
 /* read a stored SGObjectStorage by name (sg_find_storage_fn for sg_config_load) */
-extern bool sgb_applied_find_storage(void *arg, const char *name,
+extern bool sgb_config_store_find_storage(void *arg, const char *name,
 									 sg_storage *out, sg_error *err);
 
 /*
  * The applied SGCluster backups section, or NULL when none was applied.
  * Cached; re-read when the file changes.  Errors are reported in err.
  */
-extern const sg_cluster_backups *sgb_applied_cluster(sg_error *err);
+extern const sg_cluster_backups *sgb_config_store_cluster(sg_error *err);
 
 /*
  * True when the applied files changed since the last call (the archiver
  * polls this while it waits for an upload); cheap: one stat per file.
  */
-extern bool sgb_applied_changed(void);
+extern bool sgb_config_store_changed(void);
 
 /* a safe file name for a stored spec name (DNS-1123 like StackGres) */
-extern bool sgb_applied_name_ok(const char *name);
+extern bool sgb_config_store_name_ok(const char *name);
 
 #endif							/* SGBACKUP_CONFIG_STORE_H */

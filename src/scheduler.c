@@ -197,7 +197,7 @@ sync_configuration(void)
 	PushActiveSnapshot(GetTransactionSnapshot());
 	PG_TRY();
 	{
-		sgb_applied_sync_all();
+		sgb_config_store_sync_all();
 		PopActiveSnapshot();
 		CommitTransactionCommand();
 	}

@@ -89,7 +89,7 @@ _PG_init(void)
 	main_thread = pthread_self();
 	sg_set_out_of_memory_handler(out_of_memory);
 	sgb_define_settings();
-	sgb_applied_init();
+	sgb_config_store_init();
 	if (!process_shared_preload_libraries_in_progress)
 		return;
 	prev_shmem_request_hook = shmem_request_hook;

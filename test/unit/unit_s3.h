@@ -134,7 +134,7 @@ unit_s3_fill_random(char *buf, size_t len, unsigned int seed)
 }
 
 /*
- * Stores for the tests that run over both kinds (test_walstore,
+ * Stores for the tests that run over both kinds (test_wal_store,
  * test_catalog_s3, test_catalog): a local store in a temporary directory,
  * always, and the gateway's bucket under this run's prefix when there is
  * one (else the tests say UNIT_SKIP with UNIT_NO_GATEWAY).

@@ -1,5 +1,5 @@
 /*
- * test_walstore.c - tests for wal_store.c.  WAL name checks run anywhere;
+ * test_wal_store.c - tests for wal_store.c.  WAL name checks run anywhere;
  * the rest runs against a real S3 server (the Ceph RADOS Gateway started by
  * scripts/rgw.sh, whose env.sh exports SG_TEST_S3_*): push and fetch of a
  * 16 MB segment with each compression, identical re-push, conflicting
@@ -474,7 +474,7 @@ program_path(char *out, size_t size)
 }
 
 /*
- * Run as `test_walstore --peak-rss REPORT PROGRAM ARGS...`: run PROGRAM and
+ * Run as `test_wal_store --peak-rss REPORT PROGRAM ARGS...`: run PROGRAM and
  * write its wait status and peak memory to REPORT.  A process's peak
  * memory counts the process it was forked from, so the program is forked
  * from this small fresh image, not from the test with its buffers.
@@ -519,7 +519,7 @@ exec_wal_fetch(const char *program, const char *prefix, const char *const *args,
 			   const char *errpath, const char *report)
 {
 	const char *region = getenv("SG_TEST_S3_REGION");
-	const char *argv[MAX_ARGS + 6] = {"test_walstore", "--peak-rss", report, program, "wal-fetch"};
+	const char *argv[MAX_ARGS + 6] = {"test_wal_store", "--peak-rss", report, program, "wal-fetch"};
 	char		bucket[300];
 	int			fd = open(errpath, O_CREAT | O_TRUNC | O_WRONLY, 0600);
 
@@ -566,7 +566,7 @@ run_wal_fetch(const char *program, const char *prefix, const char *tag,
 	if (pid < 0 || waitpid(pid, &status, 0) != pid || status != 0 ||
 		(f = fopen(report, "r")) == NULL)
 	{
-		UNIT_OK(0, "run %s through test_walstore --peak-rss", program);
+		UNIT_OK(0, "run %s through test_wal_store --peak-rss", program);
 		return false;
 	}
 	ok = fscanf(f, "%d %ld", &run->status, &run->peak_rss_kb) == 2;
