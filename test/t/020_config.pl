@@ -181,4 +181,13 @@ ok($took < 20, sprintf('shutdown completes within the 10 s grace and a 10 s marg
 ok(-e $node->data_dir . "/pg_wal/archive_status/$seg.ready", 'the unarchived segment is still waiting in pg_wal');
 
 aws($s3, 's3', 'rm', '--recursive', '--quiet', "s3://$s3->{bucket}/$prefix/");
+# the library exports only what PostgreSQL looks up by name (src/exports.map)
+my $libdir = `pg_config --pkglibdir`;
+chomp $libdir;
+my @symbols = map { (split)[2] } grep { /\s[A-Z]\s/ } split /\n/,
+  `nm -D --defined-only $libdir/sgbackup.so`;
+my @stray = grep { !/^(Pg_magic_func|_PG_init|_PG_archive_module_init|pg_finfo_sgbackup_\w+|sgbackup_\w+|sgb_\w+_main)$/ } @symbols;
+ok(@symbols >= 10, scalar(@symbols) . ' symbols exported');
+is_deeply(\@stray, [], 'no other symbol is exported (wal_push, s3_*, sg_* stay local)');
+
 done_testing();
