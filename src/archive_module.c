@@ -23,6 +23,7 @@
 #include "postmaster/pgarch.h"
 #endif
 
+#include "backend.h"
 #include "config_store.h"
 #include "archive_status.h"
 #include "config_guc.h"

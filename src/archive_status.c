@@ -17,6 +17,7 @@
 #include "utils/builtins.h"
 #include "utils/timestamp.h"
 
+#include "backend.h"
 #include "archive_status.h"
 #include "privileges.h"
 #include "config_guc.h"

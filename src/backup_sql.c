@@ -12,6 +12,7 @@
 #include "utils/pg_lsn.h"
 #include "utils/timestamp.h"
 
+#include "backend.h"
 #include "backup_worker.h"
 #include "backup_catalog.h"
 #include "backup_control.h"

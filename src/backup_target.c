@@ -31,6 +31,7 @@
 #include "utils/guc.h"
 #include "utils/memutils.h"
 
+#include "backend.h"
 #include "backup_worker.h"
 #include "backup_catalog.h"
 #include "backup_control.h"

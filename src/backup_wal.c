@@ -19,6 +19,7 @@
 #include "utils/guc.h"
 #include "utils/timestamp.h"
 
+#include "backend.h"
 #include "backup_worker.h"
 #include "backup_wal.h"
 #include "config_guc.h"

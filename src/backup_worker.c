@@ -28,6 +28,7 @@
 #include "utils/builtins.h"
 #include "utils/guc.h"
 
+#include "backend.h"
 #include "backup_worker.h"
 #include "backup_control.h"
 #include "privileges.h"

@@ -11,6 +11,7 @@
 #include "fmgr.h"
 #include "utils/builtins.h"
 
+#include "backend.h"
 #include "config_store.h"
 #include "privileges.h"
 #include "sg_buf.h"

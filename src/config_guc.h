@@ -39,24 +39,6 @@ extern bool sgb_load_config(sg_config *o, sg_error *err);
 extern sg_store *sgb_open_store(sg_config *o, const s3_limits *limits,
 								sg_error *err);
 
-/*
- * Request limits for S3 calls made by a backend or walsender: they stop
- * within about a second when the statement is cancelled (pg_cancel_backend,
- * statement_timeout) or the process is told to exit.  Then call
- * CHECK_FOR_INTERRUPTS (sgb_report does) to raise the right error.
- */
-extern s3_limits sgb_backend_limits(void);
-
-/*
- * Report an sg_error at elevel, with errdetail and errhint.  At ERROR and
- * above, a pending cancel or exit is raised first: a request stopped by it
- * reports why it stopped, not that it failed.
- */
-extern void sgb_report(int elevel, const sg_error *err);
-
-/* ERROR unless the library was preloaded (shared memory set up) */
-extern void sgb_require_preloaded(const void *shared_state);
-
 /* most parts of one multipart upload (sgbackup.max_upload_parts) */
 extern int	sgb_max_upload_parts;
 

@@ -35,6 +35,7 @@
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
 
+#include "backend.h"
 #include "config_store.h"
 #include "backup_worker.h"
 #include "cron.h"
