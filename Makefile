@@ -19,8 +19,8 @@ PROGRAM_SRCS = $(sort $(wildcard src/bin/*.c))
 COMMON_OBJS = $(COMMON_SRCS:.c=.o)
 OBJS = $(SERVER_SRCS:.c=.o) $(COMMON_OBJS)
 
-DEP_LIBS = -lcurl -lssl -lcrypto -lyaml -lzstd -llz4 $(shell pkg-config --libs libxml-2.0 json-c) -lpthread
-PG_CPPFLAGS = -Isrc/common $(shell pkg-config --cflags libxml-2.0 json-c)
+DEP_LIBS = -lcurl -lssl -lcrypto -lyaml -lzstd -llz4 $(shell pkg-config --libs libxml-2.0 json-c libarchive) -lpthread
+PG_CPPFLAGS = -Isrc/common $(shell pkg-config --cflags libxml-2.0 json-c libarchive)
 PG_CFLAGS = -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare
 # header dependencies (.d files, from gcc only): a changed header rebuilds
 # what includes it

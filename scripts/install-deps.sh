@@ -15,7 +15,7 @@ SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 BUILD_PACKAGES=(gcc make pkg-config
 	postgresql-15 postgresql-server-dev-15 postgresql-client-15
 	libcurl4-openssl-dev libssl-dev libyaml-dev libzstd-dev liblz4-dev libxml2-dev
-	libjson-c-dev libpq-dev)
+	libjson-c-dev libpq-dev libarchive-dev)
 
 # tests: TAP (perl), the local S3 server (scripts/rgw.sh), reference clients
 TEST_PACKAGES=(perl libipc-run-perl
