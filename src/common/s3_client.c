@@ -355,6 +355,7 @@ typedef struct transfer
 	bool		resuming;		/* this attempt continues a partial body */
 	bool		writer_stopped;
 	bool		bad_resume;
+	bool		range_ignored;	/* a 200 with more than the range asked for */
 	bool		cancelled;
 	double		attempt_start;	/* when this attempt began (now_s) */
 	size_t		header_bytes;	/* of this reply */
@@ -539,6 +540,22 @@ header_cb(char *data, size_t size, size_t nitems, void *arg)
 	return len;
 }
 
+/*
+ * A 200 to a request with a Range is the whole object: right only when the
+ * range starts at 0 and covers it
+ */
+static bool
+range_ignored(const transfer *t, long status)
+{
+	const s3_request *req = t->req;
+	const char *length = s3_response_header(t->resp, "content-length");
+
+	if (status != 200 || (req->range_offset == 0 && req->range_length == 0))
+		return false;
+	return req->range_offset > 0 || length == NULL ||
+		strtoll(length, NULL, 10) > req->range_length;
+}
+
 static size_t
 write_cb(char *data, size_t size, size_t nmemb, void *arg)
 {
@@ -552,6 +569,11 @@ write_cb(char *data, size_t size, size_t nmemb, void *arg)
 		if (t->resuming && status != 206)
 		{
 			t->bad_resume = true;
+			return 0;
+		}
+		if (range_ignored(t, status))
+		{
+			t->range_ignored = true;
 			return 0;
 		}
 		if (!t->req->write_fn(t->req->write_arg, data, len))
@@ -992,6 +1014,23 @@ transport_error(s3_client *c, const s3_request *req, const transfer *t,
 		sg_error_set(err, SG_ERR_SERVER, "could not %s", what);
 		sg_error_detail(err, "The transfer broke off and %s ignored the byte range asked for to resume it.",
 						c->endpoint);
+		return false;
+	}
+	if (t->range_ignored)
+	{
+		char		range[64];
+
+		if (req->range_length > 0)
+			snprintf(range, sizeof(range), "bytes %lld to %lld",
+					 (long long) req->range_offset,
+					 (long long) (req->range_offset + req->range_length - 1));
+		else
+			snprintf(range, sizeof(range), "the bytes from %lld",
+					 (long long) req->range_offset);
+		sg_error_set(err, SG_ERR_SERVER, "could not %s", what);
+		sg_error_detail(err, "%s sent the whole object in reply to a request for %s.",
+						c->endpoint, range);
+		sg_error_hint(err, "Check that sgbackup.s3_endpoint (spec.s3Compatible.endpoint) is an S3 service that supports Range requests.");
 		return false;
 	}
 	if (curl_tls_failure(rc))

@@ -175,6 +175,10 @@ s3_get_object_stream(s3_client *c, const char *key, int64_t offset,
 	};
 	bool		ok;
 
+	/* a range starting at or past the end: 416, no bytes (not an error) */
+	if (offset > 0 || length > 0)
+		req.expect[2] = 416;
+
 	ok = s3_request_call(c, &req, &resp, err);
 	if (ok && info && !st.info_filled)
 		fill_info(&resp, info);		/* an empty body: no write came */
@@ -217,12 +221,20 @@ s3_get_object(s3_client *c, const char *key, int64_t offset, int64_t length,
 	if (!ok && b.too_big)
 	{
 		char	   *full = s3_full_key(c, key);
+		const char *bucket = s3_client_storage(c)->bucket;
 
-		sg_error_set(err, SG_ERR_CORRUPT,
-					 "object \"%s\" in bucket \"%s\" is larger than %zu bytes",
-					 full, s3_client_storage(c)->bucket, max_bytes);
-		sg_error_detail(err, "sgbackup reads objects of this kind into memory and refuses larger ones.");
-		sg_error_hint(err, "The object was not written by sgbackup, or it was damaged or replaced.");
+		if (length > 0 && (size_t) length <= max_bytes)
+			sg_error_set(err, SG_ERR_SERVER,
+						 "could not download \"%s\" from bucket \"%s\": S3 sent more than the %lld bytes asked for",
+						 full, bucket, (long long) length);
+		else
+		{
+			sg_error_set(err, SG_ERR_CORRUPT,
+						 "object \"%s\" in bucket \"%s\" is larger than %zu bytes",
+						 full, bucket, max_bytes);
+			sg_error_detail(err, "sgbackup reads objects of this kind into memory and refuses larger ones.");
+			sg_error_hint(err, "The object was not written by sgbackup, or it was damaged or replaced.");
+		}
 		free(full);
 	}
 	return ok;

@@ -38,7 +38,9 @@ typedef struct s3_request
 	int			nheaders;
 	const void *body;			/* request body (sha256 signed), or NULL */
 	size_t		body_len;
-	int64_t		range_offset;	/* Range sent when offset or length > 0 */
+	int64_t		range_offset;	/* Range sent when offset or length > 0; a
+								 * 200 to it (the whole object) is refused
+								 * unless the range starts at 0 and covers it */
 	int64_t		range_length;	/* 0: to the end */
 	s3_write_fn write_fn;		/* 2xx bodies go here rather than resp->body */
 	void	   *write_arg;

@@ -83,6 +83,27 @@ sg_store_get_stream(sg_store *st, const char *key, sg_store_write_fn fn,
 	return st->ops->get_stream(st, key, fn, arg, info, err);
 }
 
+bool
+sg_store_get_range(sg_store *st, const char *key, int64_t offset, size_t len,
+				   sg_buf *out, sg_error *err)
+{
+	int			found;
+
+	sg_buf_reset(out);
+	if (offset < 0 || (uint64_t) offset + len > INT64_MAX)
+		return sg_error_set(err, SG_ERR_INTERNAL,
+							"invalid byte range of object \"%s\": %zu bytes from %lld",
+							key, len, (long long) offset);
+	if (len > 0)
+		return st->ops->get_range(st, key, offset, len, out, err);
+	/* no byte to ask for: whether the object is there */
+	found = sg_store_head(st, key, NULL, err);
+	if (found == 0)
+		sg_error_set(err, SG_ERR_NOT_FOUND, "object \"%s\" is not in %s", key,
+					 sg_store_description(st));
+	return found == 1;
+}
+
 int
 sg_store_head(sg_store *st, const char *key, sg_store_info *info, sg_error *err)
 {

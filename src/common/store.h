@@ -83,6 +83,8 @@ typedef struct sg_store_ops
 						sg_store_info *info, sg_error *err);
 	bool		(*get_stream) (sg_store *st, const char *key, sg_store_write_fn fn,
 							   void *arg, sg_store_info *info, sg_error *err);
+	bool		(*get_range) (sg_store *st, const char *key, int64_t offset,
+							  size_t len, sg_buf *out, sg_error *err);
 	int			(*head) (sg_store *st, const char *key, sg_store_info *info,
 						 sg_error *err);
 	bool		(*list) (sg_store *st, const char *prefix, const char *start_after,
@@ -157,6 +159,15 @@ extern bool sg_store_get(sg_store *st, const char *key, size_t max_bytes,
 extern bool sg_store_get_stream(sg_store *st, const char *key,
 								sg_store_write_fn fn, void *arg,
 								sg_store_info *info, sg_error *err);
+
+/*
+ * Bytes [offset, offset+len) of an object into out (reset first): fewer
+ * only where the object ends, none from its end on.  S3 asks for the range
+ * (Range: bytes=a-b), the local store preads the file; a missing object is
+ * SG_ERR_NOT_FOUND.  out never holds more than len bytes.
+ */
+extern bool sg_store_get_range(sg_store *st, const char *key, int64_t offset,
+							   size_t len, sg_buf *out, sg_error *err);
 
 /* 1 found (info filled), 0 not found, -1 error (err set) */
 extern int	sg_store_head(sg_store *st, const char *key, sg_store_info *info,

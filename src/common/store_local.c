@@ -355,6 +355,42 @@ local_get_stream(sg_store *st, const char *key, sg_store_write_fn fn,
 	return ok;
 }
 
+static bool
+local_get_range(sg_store *st, const char *key, int64_t offset, size_t len,
+				sg_buf *out, sg_error *err)
+{
+	char	   *path;
+	int			fd;
+	bool		ok = true;
+
+	if (open_object(st, key, &fd, &path, err) != 1)
+	{
+		free(path);
+		return false;
+	}
+	sg_buf_reserve(out, len);
+	while (ok && out->len < len)
+	{
+		ssize_t		n = pread(fd, out->data + out->len, len - out->len,
+							  (off_t) (offset + (int64_t) out->len));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			ok = io_error(err, "read file", path);
+		else if (n == 0)
+			break;				/* the end of the file */
+		else
+			out->len += (size_t) n;
+	}
+	out->data[out->len] = '\0';
+	if (!ok)
+		sg_buf_reset(out);
+	close(fd);
+	free(path);
+	return ok;
+}
+
 /* where get puts the bytes: no more than max of them */
 typedef struct bounded_buf
 {
@@ -793,8 +829,8 @@ local_free(sg_store *st)
 }
 
 static const sg_store_ops local_store_ops = {
-	local_put, local_get, local_get_stream, local_head, local_list,
-	local_delete, local_writer_open, local_abort_stale, local_free
+	local_put, local_get, local_get_stream, local_get_range, local_head,
+	local_list, local_delete, local_writer_open, local_abort_stale, local_free
 };
 
 sg_store *
