@@ -63,6 +63,14 @@ target_timeline(const restore_target *t, const timeline_history *h)
 	return t->timeline != 0 ? t->timeline : 1;
 }
 
+/* b's metadata lacks what would tell */
+static reach
+unrecorded(const backup_info *b, const char *what, char *why, size_t size)
+{
+	snprintf(why, size, "Backup \"%s\" has no recorded %s.", b->name, what);
+	return REACH_UNKNOWN;
+}
+
 static reach
 reach_timeline(const backup_info *b, const restore_target *t,
 			   const timeline_history *h, char *why, size_t size)
@@ -74,10 +82,7 @@ reach_timeline(const backup_info *b, const restore_target *t,
 				end[32];
 
 	if (tli == 0)
-	{
-		snprintf(why, size, "Backup \"%s\" has no recorded timeline.", b->name);
-		return REACH_UNKNOWN;
-	}
+		return unrecorded(b, "timeline", why, size);
 	if (t->timeline_current || tli == target)
 		return REACH_OK;
 	p = timeline_history_find(h, tli);
@@ -88,10 +93,7 @@ reach_timeline(const backup_info *b, const restore_target *t,
 		return REACH_TIMELINE;
 	}
 	if (b->stop_lsn == 0)
-	{
-		snprintf(why, size, "Backup \"%s\" has no recorded stop LSN.", b->name);
-		return REACH_UNKNOWN;
-	}
+		return unrecorded(b, "stop LSN", why, size);
 	if (b->stop_lsn <= p->end)
 		return REACH_OK;
 	sg_format_lsn(stop, sizeof(stop), b->stop_lsn);
@@ -110,10 +112,7 @@ reach_point(const backup_info *b, const restore_target *t, char *why, size_t siz
 	if (t->kind == RESTORE_TARGET_TIME)
 	{
 		if (b->finished_at == 0)
-		{
-			snprintf(why, size, "Backup \"%s\" has no recorded finish time.", b->name);
-			return REACH_UNKNOWN;
-		}
+			return unrecorded(b, "finish time", why, size);
 		if (b->finished_at <= t->time_usec)
 			return REACH_OK;
 		sg_format_time(a, sizeof(a), t->time_usec);
@@ -125,10 +124,7 @@ reach_point(const backup_info *b, const restore_target *t, char *why, size_t siz
 	if (t->kind == RESTORE_TARGET_LSN)
 	{
 		if (b->stop_lsn == 0)
-		{
-			snprintf(why, size, "Backup \"%s\" has no recorded stop LSN.", b->name);
-			return REACH_UNKNOWN;
-		}
+			return unrecorded(b, "stop LSN", why, size);
 		if (b->stop_lsn <= t->lsn)
 			return REACH_OK;
 		sg_format_lsn(a, sizeof(a), t->lsn);

@@ -16,6 +16,7 @@
 #include "backup_retention.h"
 #include "unit.h"
 #include "unit_s3.h"
+#include "unit_wal.h"
 
 #define SEC		INT64_C(1000000)
 #define T0		(INT64_C(1796000000) * SEC)	/* late 2026 */
@@ -363,21 +364,6 @@ mk(const char *name, backup_status status, bool permanent, uint32_t tli,
 	return b;
 }
 
-/* the object names under wal/ of a made-up bucket */
-typedef struct wal_set
-{
-	char	  **names;
-	int			n;
-	size_t		cap;
-} wal_set;
-
-static void
-wal_name_add(wal_set *w, const char *name)
-{
-	w->names = sg_array_grow(w->names, sizeof(char *), w->n, &w->cap, 256);
-	w->names[w->n++] = sg_strdup(name);
-}
-
 /* segment segno of timeline tli, with a suffix such as ".partial" */
 static void
 wal_add(wal_set *w, uint32_t tli, uint32_t segno, const char *suffix)
@@ -395,15 +381,6 @@ wal_segments(wal_set *w, uint32_t tli, uint32_t from, uint32_t to)
 {
 	for (uint32_t s = from; s <= to; s++)
 		wal_add(w, tli, s, "");
-}
-
-static void
-wal_free(wal_set *w)
-{
-	for (int i = 0; i < w->n; i++)
-		free(w->names[i]);
-	free(w->names);
-	memset(w, 0, sizeof(*w));
 }
 
 /*

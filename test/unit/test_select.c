@@ -16,6 +16,7 @@
 #include "backup_select.h"
 #include "sg_buf.h"
 #include "unit.h"
+#include "unit_wal.h"
 
 #define SEC		INT64_C(1000000)
 #define T0		(INT64_C(1796000000) * SEC)	/* late 2026 */
@@ -90,6 +91,31 @@ history_of(uint32_t tli, const char *text)
 	return h;
 }
 
+/* the catalog and the history files of timelines 2 and 3 */
+typedef struct fixture
+{
+	backup_info b[NCATALOG];
+	timeline_history h2;
+	timeline_history h3;
+	sg_error	err;
+} fixture;
+
+static void
+fixture_init(fixture *f)
+{
+	catalog(f->b);
+	f->h2 = history_of(2, history2);
+	f->h3 = history_of(3, history3);
+}
+
+static void
+fixture_free(fixture *f)
+{
+	catalog_free(f->b, NCATALOG);
+	timeline_history_free(&f->h2);
+	timeline_history_free(&f->h3);
+}
+
 /* the name backup_select picks, or "error: <msg> | <detail> | <hint>" */
 static const char *
 pick(const backup_info *b, int n, const char *name, const restore_target *t,
@@ -132,167 +158,153 @@ target(restore_target_kind kind, uint32_t timeline)
 static void
 test_latest(void)
 {
-	backup_info b[NCATALOG];
-	timeline_history h2 = history_of(2, history2);
-	timeline_history h3 = history_of(3, history3);
+	fixture f;
 	restore_target t = target(RESTORE_TARGET_NONE, 3);
-	sg_error	err;
 
-	catalog(b);
-	UNIT_STREQ(pick(b, NCATALOG, BACKUP_LATEST, &t, &h3, &err), "b3-tl3",
+	fixture_init(&f);
+	UNIT_STREQ(pick(f.b, NCATALOG, BACKUP_LATEST, &t, &f.h3, &f.err), "b3-tl3",
 			   "no target, timeline 3: the newest completed backup (not the failed or running ones)");
 	t.kind = RESTORE_TARGET_IMMEDIATE;
-	UNIT_STREQ(pick(b, NCATALOG, NULL, &t, &h3, &err), "b3-tl3", "immediate: the newest too (name NULL is LATEST)");
+	UNIT_STREQ(pick(f.b, NCATALOG, NULL, &t, &f.h3, &f.err), "b3-tl3", "immediate: the newest too (name NULL is LATEST)");
 
 	t = target(RESTORE_TARGET_TIME, 3);
 	t.time_usec = T0 + 6000 * SEC;
-	UNIT_STREQ(pick(b, NCATALOG, BACKUP_LATEST, &t, &h3, &err), "b2-tl2",
+	UNIT_STREQ(pick(f.b, NCATALOG, BACKUP_LATEST, &t, &f.h3, &f.err), "b2-tl2",
 			   "time between b2 and b3: b2 on timeline 2, an ancestor it left after b2's stop");
 	t.time_usec = T0 + 5000 * SEC;
-	UNIT_STREQ(pick(b, NCATALOG, BACKUP_LATEST, &t, &h3, &err), "b2-tl2",
+	UNIT_STREQ(pick(f.b, NCATALOG, BACKUP_LATEST, &t, &f.h3, &f.err), "b2-tl2",
 			   "time exactly at b2's finish: b2");
 	t.time_usec = T0 + 5000 * SEC - 1;
-	UNIT_STREQ(pick(b, NCATALOG, BACKUP_LATEST, &t, &h3, &err), "b0-tl1",
+	UNIT_STREQ(pick(f.b, NCATALOG, BACKUP_LATEST, &t, &f.h3, &f.err), "b0-tl1",
 			   "a microsecond before b2 finished: not b2, nor b1 (timeline 1 after the fork), so b0");
 	t.time_usec = T0 + 4000 * SEC;
-	UNIT_STREQ(pick(b, NCATALOG, BACKUP_LATEST, &t, &h2, &err), "error: the history given is of timeline 2, not of the target timeline 3 |  | ",
+	UNIT_STREQ(pick(f.b, NCATALOG, BACKUP_LATEST, &t, &f.h2, &f.err), "error: the history given is of timeline 2, not of the target timeline 3 |  | ",
 			   "a history of another timeline is refused");
 
 	t = target(RESTORE_TARGET_LSN, 3);
 	t.lsn = 0x2C000000;
-	UNIT_STREQ(pick(b, NCATALOG, BACKUP_LATEST, &t, &h3, &err), "b2-tl2",
+	UNIT_STREQ(pick(f.b, NCATALOG, BACKUP_LATEST, &t, &f.h3, &f.err), "b2-tl2",
 			   "LSN 0/2C000000 on timeline 3: b3 stops after it, b2 before");
 	t = target(RESTORE_TARGET_LSN, 2);
 	t.lsn = 0x24800000;
-	UNIT_STREQ(pick(b, NCATALOG, BACKUP_LATEST, &t, &h2, &err), "b0-tl1",
+	UNIT_STREQ(pick(f.b, NCATALOG, BACKUP_LATEST, &t, &f.h2, &f.err), "b0-tl1",
 			   "LSN 0/24800000 on timeline 2: inside b2, so b0 from timeline 1");
 	t = target(RESTORE_TARGET_XID, 3);
 	t.xid = 1234;
-	UNIT_STREQ(pick(b, NCATALOG, BACKUP_LATEST, &t, &h3, &err), "b3-tl3",
+	UNIT_STREQ(pick(f.b, NCATALOG, BACKUP_LATEST, &t, &f.h3, &f.err), "b3-tl3",
 			   "an XID target is not judged: the newest on the timeline's history");
-	catalog_free(b, NCATALOG);
-	timeline_history_free(&h2);
-	timeline_history_free(&h3);
+	fixture_free(&f);
 }
 
 /* targets on timelines that a promotion left behind */
 static void
 test_abandoned_timelines(void)
 {
-	backup_info b[NCATALOG];
-	timeline_history h2 = history_of(2, history2);
+	fixture f;
 	restore_target t = target(RESTORE_TARGET_NONE, 1);
-	sg_error	err;
 	const char *got;
 
-	catalog(b);
-	UNIT_STREQ(pick(b, NCATALOG, BACKUP_LATEST, &t, NULL, &err), "b1-tl1-after-fork",
+	fixture_init(&f);
+	UNIT_STREQ(pick(f.b, NCATALOG, BACKUP_LATEST, &t, NULL, &f.err), "b1-tl1-after-fork",
 			   "timeline 1 (abandoned at the first promotion): b1, taken on it after the fork");
-	UNIT_STREQ(pick(b, NCATALOG, BACKUP_LATEST, &t, &h2, &err), "error: the history given is of timeline 2, not of the target timeline 1 |  | ",
+	UNIT_STREQ(pick(f.b, NCATALOG, BACKUP_LATEST, &t, &f.h2, &f.err), "error: the history given is of timeline 2, not of the target timeline 1 |  | ",
 			   "timeline 1 with the history of 2: refused");
 	t.timeline = 2;
-	UNIT_STREQ(pick(b, NCATALOG, BACKUP_LATEST, &t, &h2, &err), "b2-tl2",
+	UNIT_STREQ(pick(f.b, NCATALOG, BACKUP_LATEST, &t, &f.h2, &f.err), "b2-tl2",
 			   "timeline 2 (abandoned at the second promotion): b2, not b3 on timeline 3");
-	got = pick(b, NCATALOG, "b3-tl3", &t, &h2, &err);
-	UNIT_OK(err.kind == SG_ERR_CONFIG &&
+	got = pick(f.b, NCATALOG, "b3-tl3", &t, &f.h2, &f.err);
+	UNIT_OK(f.err.kind == SG_ERR_CONFIG &&
 			has(got, "backup \"b3-tl3\" cannot reach the recovery target") &&
 			has(got, "Backup \"b3-tl3\" is on timeline 3, which is not an ancestor of timeline 2.") &&
 			has(got, "Choose a backup on timeline 2"),
 			"b3 for timeline 2: refused, timeline 3 is not an ancestor of 2");
 	t.timeline = 3;
-	got = pick(b, NCATALOG, "b1-tl1-after-fork", &t, NULL, &err);
-	UNIT_OK(err.kind == SG_ERR_CONFIG &&
+	got = pick(f.b, NCATALOG, "b1-tl1-after-fork", &t, NULL, &f.err);
+	UNIT_OK(f.err.kind == SG_ERR_CONFIG &&
 			has(got, "is on timeline 1, which is not an ancestor of timeline 3"),
 			"timeline 3 without its history: timeline 1 is no ancestor");
-	catalog_free(b, NCATALOG);
-	timeline_history_free(&h2);
+	fixture_free(&f);
 }
 
 /* a backup given by name */
 static void
 test_named(void)
 {
-	backup_info b[NCATALOG];
-	timeline_history h3 = history_of(3, history3);
+	fixture f;
 	restore_target t = target(RESTORE_TARGET_NONE, 3);
-	sg_error	err;
 	const char *got;
 
-	catalog(b);
-	UNIT_STREQ(pick(b, NCATALOG, "b0-tl1", &t, &h3, &err), "b0-tl1",
+	fixture_init(&f);
+	UNIT_STREQ(pick(f.b, NCATALOG, "b0-tl1", &t, &f.h3, &f.err), "b0-tl1",
 			   "an older backup on an ancestor timeline, by name");
-	got = pick(b, NCATALOG, "b1-tl1-after-fork", &t, &h3, &err);
-	UNIT_OK(err.kind == SG_ERR_CONFIG &&
+	got = pick(f.b, NCATALOG, "b1-tl1-after-fork", &t, &f.h3, &f.err);
+	UNIT_OK(f.err.kind == SG_ERR_CONFIG &&
 			has(got, "Backup \"b1-tl1-after-fork\" on timeline 1 stops at 0/31000100, after timeline 3 left timeline 1 at 0/20000100"),
 			"a backup taken on timeline 1 after the fork is refused for timeline 3, with both LSNs");
 	t.timeline_current = true;
-	UNIT_STREQ(pick(b, NCATALOG, "b1-tl1-after-fork", &t, &h3, &err), "b1-tl1-after-fork",
+	UNIT_STREQ(pick(f.b, NCATALOG, "b1-tl1-after-fork", &t, &f.h3, &f.err), "b1-tl1-after-fork",
 			   "... and taken with target timeline current");
 	t.timeline_current = false;
 
 	t = target(RESTORE_TARGET_TIME, 3);
 	t.time_usec = T0 + 4000 * SEC;
-	got = pick(b, NCATALOG, "b3-tl3", &t, &h3, &err);
-	UNIT_OK(err.kind == SG_ERR_CONFIG &&
+	got = pick(f.b, NCATALOG, "b3-tl3", &t, &f.h3, &f.err);
+	UNIT_OK(f.err.kind == SG_ERR_CONFIG &&
 			has(got, "The target time 2026-11-30T02:00:00.000000Z is before backup \"b3-tl3\" finished at 2026-11-30T02:50:00.000000Z, its earliest consistent point.") &&
 			has(got, "Choose an older backup, or give LATEST"),
 			"a time before the named backup finished: refused, both times shown");
 	t = target(RESTORE_TARGET_LSN, 3);
 	t.lsn = 0x2D000000;
-	got = pick(b, NCATALOG, "b3-tl3", &t, &h3, &err);
-	UNIT_OK(err.kind == SG_ERR_CONFIG &&
+	got = pick(f.b, NCATALOG, "b3-tl3", &t, &f.h3, &f.err);
+	UNIT_OK(f.err.kind == SG_ERR_CONFIG &&
 			has(got, "The target LSN 0/2D000000 is before backup \"b3-tl3\" stops at 0/2D000100"),
 			"an LSN before the named backup's stop: refused");
 	t.lsn = 0x2D000100;
-	UNIT_STREQ(pick(b, NCATALOG, "b3-tl3", &t, &h3, &err), "b3-tl3", "an LSN at its stop: taken");
+	UNIT_STREQ(pick(f.b, NCATALOG, "b3-tl3", &t, &f.h3, &f.err), "b3-tl3", "an LSN at its stop: taken");
 
 	t = target(RESTORE_TARGET_NONE, 3);
-	got = pick(b, NCATALOG, "nope", &t, &h3, &err);
-	UNIT_OK(err.kind == SG_ERR_NOT_FOUND && has(got, "backup \"nope\" does not exist") &&
+	got = pick(f.b, NCATALOG, "nope", &t, &f.h3, &f.err);
+	UNIT_OK(f.err.kind == SG_ERR_NOT_FOUND && has(got, "backup \"nope\" does not exist") &&
 			has(got, "sgbackup backup-list"), "a name that does not exist, with the hint");
-	got = pick(b, NCATALOG, "f4-failed", &t, &h3, &err);
-	UNIT_OK(err.kind == SG_ERR_CONFIG && has(got, "backup \"f4-failed\" is not completed") &&
+	got = pick(f.b, NCATALOG, "f4-failed", &t, &f.h3, &f.err);
+	UNIT_OK(f.err.kind == SG_ERR_CONFIG && has(got, "backup \"f4-failed\" is not completed") &&
 			has(got, "It failed: could not upload: the bucket is full."), "a failed backup, with why it failed");
-	got = pick(b, NCATALOG, "r5-running", &t, &h3, &err);
-	UNIT_OK(err.kind == SG_ERR_CONFIG && has(got, "It is still running."), "a running backup");
-	got = pick(b, NCATALOG, "../b0-tl1", &t, &h3, &err);
-	UNIT_OK(err.kind == SG_ERR_CONFIG && has(got, "invalid backup name"), "an invalid name");
-	catalog_free(b, NCATALOG);
-	timeline_history_free(&h3);
+	got = pick(f.b, NCATALOG, "r5-running", &t, &f.h3, &f.err);
+	UNIT_OK(f.err.kind == SG_ERR_CONFIG && has(got, "It is still running."), "a running backup");
+	got = pick(f.b, NCATALOG, "../b0-tl1", &t, &f.h3, &f.err);
+	UNIT_OK(f.err.kind == SG_ERR_CONFIG && has(got, "invalid backup name"), "an invalid name");
+	fixture_free(&f);
 }
 
 /* nothing can reach the target */
 static void
 test_none(void)
 {
-	backup_info b[NCATALOG];
-	timeline_history h3 = history_of(3, history3);
+	fixture f;
 	restore_target t = target(RESTORE_TARGET_TIME, 3);
-	sg_error	err;
 	const char *got;
 
-	catalog(b);
+	fixture_init(&f);
 	t.time_usec = T0 - 3600 * SEC;
-	got = pick(b, NCATALOG, BACKUP_LATEST, &t, &h3, &err);
-	UNIT_OK(err.kind == SG_ERR_CONFIG &&
+	got = pick(f.b, NCATALOG, BACKUP_LATEST, &t, &f.h3, &f.err);
+	UNIT_OK(f.err.kind == SG_ERR_CONFIG &&
 			has(got, "no completed backup can reach the recovery target") &&
 			has(got, "The target time 2026-11-29T23:53:20.000000Z is before backup \"b0-tl1\" finished at 2026-11-30T00:53:20.000000Z, its earliest consistent point. It is the oldest of the 4 completed backups."),
 			"a time before every backup: refused, naming the oldest and when it finished");
-	got = pick(b, 2, BACKUP_LATEST, &t, &h3, &err);
-	UNIT_OK(err.kind == SG_ERR_CONFIG && has(got, "oldest of the 2 completed"), "... over two backups");
-	got = pick(b, 1, BACKUP_LATEST, &t, &h3, &err);
-	UNIT_OK(err.kind == SG_ERR_CONFIG && has(got, "It is the only completed backup."), "... over one");
-	got = pick(b + 4, 2, BACKUP_LATEST, &t, &h3, &err);
-	UNIT_OK(err.kind == SG_ERR_NOT_FOUND && has(got, "there is no completed backup to restore"),
+	got = pick(f.b, 2, BACKUP_LATEST, &t, &f.h3, &f.err);
+	UNIT_OK(f.err.kind == SG_ERR_CONFIG && has(got, "oldest of the 2 completed"), "... over two backups");
+	got = pick(f.b, 1, BACKUP_LATEST, &t, &f.h3, &f.err);
+	UNIT_OK(f.err.kind == SG_ERR_CONFIG && has(got, "It is the only completed backup."), "... over one");
+	got = pick(f.b + 4, 2, BACKUP_LATEST, &t, &f.h3, &f.err);
+	UNIT_OK(f.err.kind == SG_ERR_NOT_FOUND && has(got, "there is no completed backup to restore"),
 			"only failed and running backups: none to restore");
-	got = pick(NULL, 0, BACKUP_LATEST, &t, &h3, &err);
-	UNIT_OK(err.kind == SG_ERR_NOT_FOUND, "an empty catalog");
+	got = pick(NULL, 0, BACKUP_LATEST, &t, &f.h3, &f.err);
+	UNIT_OK(f.err.kind == SG_ERR_NOT_FOUND, "an empty catalog");
 	t = target(RESTORE_TARGET_NONE, 4);
-	got = pick(b, NCATALOG, BACKUP_LATEST, &t, NULL, &err);
-	UNIT_OK(err.kind == SG_ERR_CONFIG && has(got, "not an ancestor of timeline 4"),
+	got = pick(f.b, NCATALOG, BACKUP_LATEST, &t, NULL, &f.err);
+	UNIT_OK(f.err.kind == SG_ERR_CONFIG && has(got, "not an ancestor of timeline 4"),
 			"a timeline without history and without backups: none");
-	catalog_free(b, NCATALOG);
-	timeline_history_free(&h3);
+	fixture_free(&f);
 }
 
 /* by finish time, not LSN or name; input order does not matter */
@@ -312,25 +324,16 @@ test_order(void)
 	t.time_usec = T0 + 60 * SEC;
 	UNIT_STREQ(pick(b, 3, BACKUP_LATEST, &t, NULL, &err), "m-middle",
 			   "the last finished before the target time");
+	b[2].finished_at = 0;
+	UNIT_STREQ(pick(b, 3, BACKUP_LATEST, &t, NULL, &err), "a-oldest-high-lsn",
+			   "one without a recorded finish time is passed over for a time target");
+	UNIT_OK(strstr(pick(b, 3, "m-middle", &t, NULL, &err), "Backup \"m-middle\" has no recorded finish time.") != NULL,
+			"... and refused by name, saying so");
 	catalog_free(b, 3);
 }
 
 /* ---------------------------------------------------------------- */
 /* WAL under wal/ */
-
-typedef struct wal_set
-{
-	char	  **names;
-	int			n;
-	size_t		cap;
-} wal_set;
-
-static void
-add_name(wal_set *w, const char *name)
-{
-	w->names = sg_array_grow(w->names, sizeof(char *), w->n, &w->cap, 256);
-	w->names[w->n++] = sg_strdup(name);
-}
 
 static void
 add_segments(wal_set *w, uint32_t tli, uint64_t from, uint64_t to, uint64_t seg_size)
@@ -340,7 +343,7 @@ add_segments(wal_set *w, uint32_t tli, uint64_t from, uint64_t to, uint64_t seg_
 	for (uint64_t s = from; s <= to; s++)
 	{
 		wal_segment_name(name, tli, s, seg_size);
-		add_name(w, name);
+		wal_name_add(w, name);
 	}
 }
 
@@ -359,29 +362,20 @@ remove_name(wal_set *w, const char *name)
 	printf("# %s was not in the listing\n", name);
 }
 
-static void
-wal_set_free(wal_set *w)
-{
-	for (int i = 0; i < w->n; i++)
-		free(w->names[i]);
-	free(w->names);
-	memset(w, 0, sizeof(*w));
-}
-
 /* the bucket of the catalog above, in no particular order */
 static void
 bucket(wal_set *w)
 {
 	add_segments(w, 3, 0x28, 0x30, SEG);
 	add_segments(w, 1, 0x01, 0x38, SEG);
-	add_name(w, "000000010000000000000020.partial");
-	add_name(w, "000000010000000000000010.00000028.backup");
+	wal_name_add(w, "000000010000000000000020.partial");
+	wal_name_add(w, "000000010000000000000010.00000028.backup");
 	add_segments(w, 2, 0x20, 0x2C, SEG);
-	add_name(w, "000000020000000000000028.partial");
-	add_name(w, "00000002.history");
-	add_name(w, "00000003.history");
-	add_name(w, "000000030000000000000031.partial");
-	add_name(w, "not-wal.txt");
+	wal_name_add(w, "000000020000000000000028.partial");
+	wal_name_add(w, "00000002.history");
+	wal_name_add(w, "00000003.history");
+	wal_name_add(w, "000000030000000000000031.partial");
+	wal_name_add(w, "not-wal.txt");
 }
 
 static void
@@ -399,7 +393,7 @@ test_latest_timeline(void)
 	UNIT_OK(wal_latest_timeline(histories, 3) == 3,
 			"a segment of timeline 5 without its history file does not make 5 the latest");
 	UNIT_OK(wal_latest_timeline(NULL, 0) == 1, "an empty wal/: timeline 1");
-	wal_set_free(&w);
+	wal_free(&w);
 }
 
 static void
@@ -425,7 +419,7 @@ test_newest_segment(void)
 			strcmp(name, "000000030000000000000030") == 0,
 			"a timeline with nothing archived yet: its parent's newest before the fork (%s)", name);
 	UNIT_OK(!wal_newest_segment(w.names, w.n, SEG, 7, NULL, name, &end), "a timeline with no segment: none");
-	wal_set_free(&w);
+	wal_free(&w);
 	timeline_history_free(&h2);
 	timeline_history_free(&h3);
 	timeline_history_free(&h4);
@@ -471,23 +465,23 @@ test_chain(void)
 	UNIT_OK(chain(&w, 1, 0x10000028, 3, 0, &h3, &c) && !c.complete &&
 			strcmp(c.first_missing, "000000020000000000000022") == 0,
 			"a gap on timeline 2: the first missing segment (%s), though timeline 1 has 0x22", c.first_missing);
-	add_name(&w, "000000020000000000000022");
+	wal_name_add(&w, "000000020000000000000022");
 
 	remove_name(&w, "000000030000000000000028");
 	UNIT_OK(chain(&w, 1, 0x10000028, 3, 0, &h3, &c) && !c.complete &&
 			strcmp(c.first_missing, "000000030000000000000028") == 0,
 			"the segment of the switch point must be timeline 3's; timeline 2's 0x28 does not count (%s)",
 			c.first_missing);
-	add_name(&w, "000000030000000000000028");
+	wal_name_add(&w, "000000030000000000000028");
 
 	remove_name(&w, "000000030000000000000030");
-	add_name(&w, "000000030000000000000030.partial");
+	wal_name_add(&w, "000000030000000000000030.partial");
 	UNIT_OK(chain(&w, 2, 0x24000028, 3, 0x30800000, &h3, &c) && !c.complete &&
 			strcmp(c.first_missing, "000000030000000000000030") == 0,
 			"a .partial file is not the segment");
 	UNIT_OK(chain(&w, 2, 0x24000028, 3, 0, &h3, &c) && c.complete &&
 			strcmp(c.last, "00000003000000000000002F") == 0, "... nor the newest archived");
-	wal_set_free(&w);
+	wal_free(&w);
 
 	UNIT_OK(chain(&w, 1, 0x10000028, 1, 0, NULL, &c) && !c.complete && c.nsegments == 1 &&
 			strcmp(c.first_missing, "000000010000000000000010") == 0,
@@ -517,7 +511,7 @@ test_chain_refused(void)
 	UNIT_OK(!ok && has(err.msg, "invalid WAL segment size"), "a segment size that is not a power of 2");
 	ok = wal_chain_check(w.names, w.n, SEG, 1, 0x10000028, 2, 0, &h3, &c, &err);
 	UNIT_OK(!ok && err.kind == SG_ERR_INTERNAL, "a history of another timeline");
-	wal_set_free(&w);
+	wal_free(&w);
 	timeline_history_free(&h3);
 }
 
@@ -541,7 +535,7 @@ test_segment_sizes(void)
 	/* timeline 1 from 0/F0000000 (60) to 1/0A000000 (66, the switch), timeline 2 on */
 	add_segments(&w, 1, 60, 70, mb64);
 	add_segments(&w, 2, 66, 68, mb64);
-	add_name(&w, "000000010000000000000050");	/* seg 0x50: no 64 MiB segment */
+	wal_name_add(&w, "000000010000000000000050");	/* seg 0x50: no 64 MiB segment */
 	UNIT_OK(wal_chain_check(w.names, w.n, mb64, 1, UINT64_C(0xF0000028), 2, 0, &h2, &c, &err) &&
 			c.complete && c.nsegments == 9 && strcmp(c.first, "00000001000000000000003C") == 0 &&
 			strcmp(c.last, "000000020000000100000004") == 0,
@@ -550,7 +544,7 @@ test_segment_sizes(void)
 	UNIT_OK(wal_chain_check(w.names, w.n, mb64, 1, UINT64_C(0xF0000028), 2, 0, &h2, &c, &err) &&
 			!c.complete && strcmp(c.first_missing, "000000010000000100000001") == 0,
 			"... a gap after the log boundary (%s)", c.first_missing);
-	wal_set_free(&w);
+	wal_free(&w);
 	timeline_history_free(&h2);
 }
 
@@ -573,7 +567,7 @@ test_long_chain(void)
 			   (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6);
 	}
 	UNIT_OK(c.complete && c.nsegments == 200000, "200000 segments in a row: complete");
-	wal_set_free(&w);
+	wal_free(&w);
 }
 
 /* ---------------------------------------------------------------- */
