@@ -7,7 +7,8 @@
  * into a store writer (store.h): in S3 an s3_writer, whose threads upload
  * parts while the server reads the next files, parts sized from the
  * server's estimate of the backup's size; in a local repository a
- * temporary file renamed into place.  The manifest follows, and
+ * temporary file renamed into place.  The manifest follows; the size and
+ * sha256 of each object as stored go into the backup's objects, and
  * metadata.json is written last, once the server has waited for the
  * backup's last WAL segment to be archived and every segment it needs is
  * confirmed stored with it (backup_wal.h).  Any
@@ -109,6 +110,7 @@ wal_name(char out[25], XLogRecPtr lsn, TimeLineID tli, bool previous)
 	XLogFileName(out, tli, segno, wal_segment_size);
 }
 
+/* start writing backups/<name>/<object>, listed in the backup's objects */
 static void
 open_writer(backup_sink *s, const char *object)
 {
@@ -126,22 +128,38 @@ open_writer(backup_sink *s, const char *object)
 	s->writer = sg_store_writer_open(s->store, key, NULL, 0, &wo, &err);
 	if (s->writer == NULL)
 		raise_error(s, &err);
+	backup_info_add_object(&s->info, object);
 }
 
+/*
+ * Finish the object being written and record its stored size and sha256
+ * in the backup's objects; returns the size.
+ */
 static int64
 close_writer(backup_sink *s)
 {
 	sg_error	err;
-	int64		bytes = sg_store_writer_bytes(s->writer);
+	backup_object *o = &s->info.objects[s->info.nobjects - 1];
+	const char *sha256;
 	bool		ok;
 
 	sg_error_clear(&err);
 	ok = sg_store_writer_finish(s->writer, &err);
+	if (ok)
+	{
+		o->bytes = sg_store_writer_bytes(s->writer);
+		sha256 = sg_store_writer_sha256(s->writer);
+		if (sha256 == NULL || strlen(sha256) != 64)
+			ok = sg_error_set(&err, SG_ERR_INTERNAL,
+							  "the store did not give the sha256 of \"%s\"", o->name);
+		else
+			memcpy(o->sha256, sha256, 65);
+	}
 	sg_store_writer_free(s->writer);
 	s->writer = NULL;
 	if (!ok)
 		raise_error(s, &err);
-	return bytes;
+	return o->bytes;
 }
 
 static void
@@ -229,12 +247,7 @@ sink_begin_backup(bbsink *sink)
 static void
 sink_begin_archive(bbsink *sink, const char *archive_name)
 {
-	backup_sink *s = (backup_sink *) sink;
-	backup_info *b = &s->info;
-
-	open_writer(s, archive_name);
-	b->archives = sg_realloc(b->archives, sizeof(char *) * (b->narchives + 1));
-	b->archives[b->narchives++] = sg_strdup(archive_name);
+	open_writer((backup_sink *) sink, archive_name);
 	bbsink_forward_begin_archive(sink, archive_name);
 }
 
@@ -261,7 +274,7 @@ sink_end_archive(bbsink *sink)
 static void
 sink_begin_manifest(bbsink *sink)
 {
-	open_writer((backup_sink *) sink, "backup_manifest");
+	open_writer((backup_sink *) sink, BACKUP_MANIFEST_NAME);
 	bbsink_forward_begin_manifest(sink);
 }
 

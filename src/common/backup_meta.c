@@ -44,10 +44,44 @@ backup_info_free(backup_info *b)
 	free(b->error);
 	free(b->controldata_json);
 	free(b->storage_json);
-	for (int i = 0; i < b->narchives; i++)
-		free(b->archives[i]);
-	free(b->archives);
+	for (int i = 0; i < b->nobjects; i++)
+		free(b->objects[i].name);
+	free(b->objects);
 	backup_info_init(b);
+}
+
+backup_object *
+backup_info_add_object(backup_info *b, const char *name)
+{
+	backup_object *o;
+
+	b->objects = sg_realloc(b->objects, sizeof(backup_object) * (b->nobjects + 1));
+	o = &b->objects[b->nobjects++];
+	o->name = sg_strdup(name);
+	o->bytes = -1;
+	o->sha256[0] = '\0';
+	return o;
+}
+
+const backup_object *
+backup_info_object(const backup_info *b, const char *name)
+{
+	for (int i = 0; i < b->nobjects; i++)
+	{
+		if (strcmp(b->objects[i].name, name) == 0)
+			return &b->objects[i];
+	}
+	return NULL;
+}
+
+bool
+backup_object_name_valid(const char *name)
+{
+	size_t		len = strlen(name);
+
+	return len >= 1 && len <= 255 && name[0] != '.' &&
+		strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			   "0123456789._-") == len;
 }
 
 const char *
@@ -155,27 +189,81 @@ sg_format_time(char *out, size_t size, int64_t usec)
 			 tm.tm_hour, tm.tm_min, tm.tm_sec, (int) frac);
 }
 
+/* n decimal digits at *p (no sign, no spaces), advancing *p */
+static bool
+fixed_digits(const char **p, int n, int *out)
+{
+	int			v = 0;
+
+	for (int i = 0; i < n; i++)
+	{
+		char		c = (*p)[i];
+
+		if (c < '0' || c > '9')
+			return false;
+		v = v * 10 + (c - '0');
+	}
+	*p += n;
+	*out = v;
+	return true;
+}
+
+/* one of the characters any at *p, advancing *p */
+static bool
+expect_char(const char **p, const char *any)
+{
+	if (**p == '\0' || strchr(any, **p) == NULL)
+		return false;
+	(*p)++;
+	return true;
+}
+
+/* "Z", or "+HH:MM" / "-HH:MM" east of UTC, as seconds */
+static bool
+parse_offset(const char *p, int *seconds)
+{
+	int			sign,
+				hours,
+				minutes;
+
+	*seconds = 0;
+	if ((p[0] == 'Z' || p[0] == 'z') && p[1] == '\0')
+		return true;
+	if (p[0] != '+' && p[0] != '-')
+		return false;
+	sign = p[0] == '-' ? -1 : 1;
+	p++;
+	if (!fixed_digits(&p, 2, &hours) || !expect_char(&p, ":") ||
+		!fixed_digits(&p, 2, &minutes) || *p != '\0' ||
+		hours > 23 || minutes > 59)
+		return false;
+	*seconds = sign * (hours * 3600 + minutes * 60);
+	return true;
+}
+
 /*
- * Parse "YYYY-MM-DDTHH:MM:SS[.fraction]Z" (UTC) into Unix microseconds;
- * digits of the fraction past the sixth are dropped.  S3 listings use the
- * same form with milliseconds.
+ * Parse an RFC 3339 time, "YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM)",
+ * into Unix microseconds; digits of the fraction past the sixth are
+ * dropped.  S3 listings use the form with Z and milliseconds.
  */
 bool
 sg_parse_time(const char *s, int64_t *out)
 {
 	struct tm	tm,
 				check;
-	int			n = 0;
 	int64_t		frac = 0;
+	int			offset;
 	time_t		t;
-	const char *p;
+	const char *p = s;
 
 	memset(&tm, 0, sizeof(tm));
-	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon,
-			   &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &n) != 6 ||
-		n != 19)
+	if (!fixed_digits(&p, 4, &tm.tm_year) || !expect_char(&p, "-") ||
+		!fixed_digits(&p, 2, &tm.tm_mon) || !expect_char(&p, "-") ||
+		!fixed_digits(&p, 2, &tm.tm_mday) || !expect_char(&p, "Tt") ||
+		!fixed_digits(&p, 2, &tm.tm_hour) || !expect_char(&p, ":") ||
+		!fixed_digits(&p, 2, &tm.tm_min) || !expect_char(&p, ":") ||
+		!fixed_digits(&p, 2, &tm.tm_sec))
 		return false;
-	p = s + n;
 	if (*p == '.')
 	{
 		int			digits = 0;
@@ -190,7 +278,7 @@ sg_parse_time(const char *s, int64_t *out)
 		for (; digits < 6; digits++)
 			frac *= 10;
 	}
-	if (strcmp(p, "Z") != 0)
+	if (!parse_offset(p, &offset))
 		return false;
 	tm.tm_year -= 1900;
 	tm.tm_mon -= 1;
@@ -201,7 +289,7 @@ sg_parse_time(const char *s, int64_t *out)
 		tm.tm_mday != check.tm_mday || tm.tm_hour != check.tm_hour ||
 		tm.tm_min != check.tm_min || tm.tm_sec != check.tm_sec)
 		return false;
-	*out = (int64_t) t * 1000000 + frac;
+	*out = ((int64_t) t - offset) * 1000000 + frac;
 	return true;
 }
 
@@ -281,6 +369,26 @@ backup_information(const backup_info *b)
 	return info;
 }
 
+/* "objects": [{"name": ..., "bytes": ..., "sha256": ...}], what is recorded */
+static json_object *
+backup_objects(const backup_info *b)
+{
+	json_object *arr = json_object_new_array();
+
+	for (int i = 0; i < b->nobjects; i++)
+	{
+		const backup_object *o = &b->objects[i];
+		json_object *obj = json_object_new_object();
+
+		add_string(obj, "name", o->name);
+		if (o->bytes >= 0)
+			json_object_object_add(obj, "bytes", json_object_new_int64(o->bytes));
+		add_string(obj, "sha256", o->sha256);
+		json_object_array_add(arr, obj);
+	}
+	return arr;
+}
+
 char *
 backup_info_to_json(const backup_info *b)
 {
@@ -298,14 +406,8 @@ backup_info_to_json(const backup_info *b)
 	add_time(timing, "stored", b->stored_at);
 	json_object_object_add(root, "timing", timing);
 	add_string(root, "compression", b->compression);
-	if (b->narchives > 0)
-	{
-		json_object *archives = json_object_new_array();
-
-		for (int i = 0; i < b->narchives; i++)
-			json_object_array_add(archives, json_object_new_string(b->archives[i]));
-		json_object_object_add(root, "archives", archives);
-	}
+	if (b->nobjects > 0)
+		json_object_object_add(root, "objects", backup_objects(b));
 	add_string(root, "error", b->error);
 	add_object_text(root, "sgObjectStorage", b->storage_json);
 
@@ -575,25 +677,96 @@ parse_timing(json_object *root, backup_info *out, sg_error *err)
 		get_time(timing, "stored", "timing.stored", &out->stored_at, err);
 }
 
+/* an object's name: one the server gives an archive, never a path */
 static bool
-parse_archives(json_object *root, backup_info *out, sg_error *err)
+object_name(json_object *v, const char *path, char **out, sg_error *err)
+{
+	const char *name;
+
+	if (v == NULL || !json_object_is_type(v, json_type_string))
+		return bad_field(err, path, "holds a name that is not a string");
+	name = json_object_get_string(v);
+	if (!backup_object_name_valid(name))
+		return bad_field(err, path, "holds a name that is not an object name like \"base.tar.zst\"");
+	*out = sg_strdup(name);
+	return true;
+}
+
+static bool
+is_sha256_hex(const char *s)
+{
+	return strlen(s) == 64 && strspn(s, "0123456789abcdef") == 64;
+}
+
+/* entry i of "objects": {"name", "bytes", "sha256"}, the last two optional */
+static bool
+parse_object(json_object *v, size_t i, backup_object *o, sg_error *err)
+{
+	json_object *name = NULL;
+	char	   *sha = NULL;
+	char		path[64],
+				bytes_path[64],
+				sha_path[64];
+
+	snprintf(path, sizeof(path), "objects[%zu].name", i);
+	snprintf(bytes_path, sizeof(bytes_path), "objects[%zu].bytes", i);
+	snprintf(sha_path, sizeof(sha_path), "objects[%zu].sha256", i);
+	if (v == NULL || !json_object_is_type(v, json_type_object))
+		return bad_field(err, "objects", "holds something other than objects");
+	if (!json_object_object_get_ex(v, "name", &name) || name == NULL)
+		return bad_field(err, path, "is missing");
+	if (!object_name(name, path, &o->name, err) ||
+		!get_int64(v, "bytes", bytes_path, 0, INT64_MAX, &o->bytes, err) ||
+		!get_string(v, "sha256", sha_path, &sha, err))
+		return false;
+	if (sha != NULL && !is_sha256_hex(sha))
+	{
+		free(sha);
+		return bad_field(err, sha_path, "is not 64 lower-case hexadecimal digits");
+	}
+	if (sha != NULL)
+		memcpy(o->sha256, sha, 65);
+	free(sha);
+	return true;
+}
+
+/*
+ * The backup's objects: "objects", or in metadata written before sizes and
+ * checksums were recorded, "archives" (names only).
+ */
+static bool
+parse_objects(json_object *root, backup_info *out, sg_error *err)
 {
 	json_object *arr;
+	bool		old_form = false;
 	size_t		n;
 
-	if (!get_field(root, "archives", "archives", json_type_array, &arr, err))
+	if (!get_field(root, "objects", "objects", json_type_array, &arr, err))
 		return false;
+	if (arr == NULL)
+	{
+		if (!get_field(root, "archives", "archives", json_type_array, &arr, err))
+			return false;
+		old_form = true;
+	}
 	if (arr == NULL)
 		return true;
 	n = json_object_array_length(arr);
-	out->archives = sg_malloc(sizeof(char *) * (n ? n : 1));
+	out->objects = sg_malloc(sizeof(backup_object) * (n ? n : 1));
 	for (size_t i = 0; i < n; i++)
 	{
 		json_object *v = json_object_array_get_idx(arr, i);
+		backup_object *o = &out->objects[out->nobjects];
 
-		if (v == NULL || !json_object_is_type(v, json_type_string))
-			return bad_field(err, "archives", "holds something other than strings");
-		out->archives[out->narchives++] = sg_strdup(json_object_get_string(v));
+		o->name = NULL;
+		o->bytes = -1;
+		o->sha256[0] = '\0';
+		if (!(old_form ? object_name(v, "archives", &o->name, err) : parse_object(v, i, o, err)))
+		{
+			free(o->name);
+			return false;
+		}
+		out->nobjects++;
 	}
 	return true;
 }
@@ -609,7 +782,7 @@ parse_root(json_object *root, backup_info *out, sg_error *err)
 		!parse_information(root, out, err) ||
 		!parse_timing(root, out, err) ||
 		!get_string(root, "compression", "compression", &out->compression, err) ||
-		!parse_archives(root, out, err) ||
+		!parse_objects(root, out, err) ||
 		!get_string(root, "error", "error", &out->error, err))
 		return false;
 	/* the object storage: sgObjectStorage, or storage as a fallback */

@@ -20,6 +20,20 @@ typedef enum backup_status
 	BACKUP_FAILED
 } backup_status;
 
+/*
+ * One object of a backup as stored under backups/<name>/: an archive
+ * (base.tar.zst, <oid>.tar.zst) or the manifest.  Metadata written before
+ * sizes and checksums were recorded lists the archives by name only.
+ */
+typedef struct backup_object
+{
+	char	   *name;			/* relative to backups/<name>/ */
+	int64_t		bytes;			/* size as stored; -1 when not recorded */
+	char		sha256[65];		/* hex sha256 of the stored bytes; "" when not recorded */
+} backup_object;
+
+#define BACKUP_MANIFEST_NAME "backup_manifest"
+
 typedef struct backup_info
 {
 	char	   *name;
@@ -42,12 +56,22 @@ typedef struct backup_info
 	char	   *error;			/* why it failed, or NULL */
 	char	   *controldata_json;	/* JSON object of pg_controldata fields, or NULL */
 	char	   *storage_json;	/* JSON object: object storage used, no secrets */
-	char	  **archives;		/* object names of the archives, relative to backups/<name>/ */
-	int			narchives;
+	backup_object *objects;		/* the archives in the order written, then the manifest */
+	int			nobjects;
 } backup_info;
 
 extern void backup_info_init(backup_info *b);
 extern void backup_info_free(backup_info *b);
+
+/* append an object named name (size and checksum not recorded yet) */
+extern backup_object *backup_info_add_object(backup_info *b, const char *name);
+/* the object named name, or NULL */
+extern const backup_object *backup_info_object(const backup_info *b, const char *name);
+/*
+ * An object name as the server names archives: 1 to 255 letters, digits,
+ * '.', '_' and '-', not starting with '.' (so never a path)
+ */
+extern bool backup_object_name_valid(const char *name);
 
 /* metadata.json / started.json / failed.json text for b (malloc'ed JSON) */
 extern char *backup_info_to_json(const backup_info *b);
@@ -65,8 +89,11 @@ extern void backup_info_set_error(backup_info *b, const char *fmt,...)
 extern bool sg_parse_hex32(const char *s, size_t len, uint32_t *out);
 extern bool sg_parse_lsn(const char *s, size_t len, uint64_t *out);
 extern void sg_format_lsn(char *out, size_t size, uint64_t lsn);
-/* "2026-11-30T06:15:00.123456Z" from Unix microseconds, and back (S3's
- * listing times, with milliseconds, parse too) */
+/*
+ * "2026-11-30T06:15:00.123456Z" from Unix microseconds, and back: RFC 3339
+ * times, with any fraction (S3's listing times have milliseconds) and Z or
+ * an offset such as +02:00
+ */
 extern void sg_format_time(char *out, size_t size, int64_t usec);
 extern bool sg_parse_time(const char *s, int64_t *out);
 

@@ -49,6 +49,7 @@
 #include <string.h>
 
 #include "backup_retention.h"
+#include "timeline.h"
 #include "wal_store.h"
 
 #define POS_NONE	UINT64_MAX
@@ -70,12 +71,6 @@ typedef struct wal_place
 	uint64_t	pos;
 } wal_place;
 
-static bool
-is_hex(const char *s, size_t len)
-{
-	return strspn(s, "0123456789ABCDEF") >= len;
-}
-
 /*
  * The place of a segment, .partial or .backup name; false for .history
  * files and names we do not know, which are never deleted.
@@ -83,31 +78,16 @@ is_hex(const char *s, size_t len)
 static bool
 wal_place_of(const char *name, wal_place *out)
 {
-	size_t		len = strlen(name);
-	uint32_t	log,
-				seg;
+	wal_file_kind kind = wal_file_parse(name, &out->tli, &out->pos);
 
-	if (len < 24 || !is_hex(name, 24))
-		return false;
-	if (!(len == 24 ||
-		  (len == 32 && strcmp(name + 24, ".partial") == 0) ||
-		  (len == 40 && name[24] == '.' && is_hex(name + 25, 8) &&
-		   strcmp(name + 33, ".backup") == 0)))
-		return false;
-	if (!sg_parse_hex32(name, 8, &out->tli) ||
-		!sg_parse_hex32(name + 8, 8, &log) ||
-		!sg_parse_hex32(name + 16, 8, &seg))
-		return false;
-	out->pos = ((uint64_t) log << 32) | seg;
-	return true;
+	return kind == WAL_FILE_SEGMENT || kind == WAL_FILE_PARTIAL || kind == WAL_FILE_BACKUP;
 }
 
 /* the timeline of "NNNNNNNN.history" */
 static bool
 history_timeline_of(const char *name, uint32_t *tli)
 {
-	return strlen(name) == 16 && is_hex(name, 8) && strcmp(name + 8, ".history") == 0 &&
-		sg_parse_hex32(name, 8, tli);
+	return wal_file_parse(name, tli, NULL) == WAL_FILE_HISTORY;
 }
 
 /* ---------------------------------------------------------------- */
@@ -345,79 +325,31 @@ needs_free(wal_needs *needs)
 /* ---------------------------------------------------------------- */
 /* history files */
 
-/* one line of a history file: the ancestor and where this line of history left it */
-typedef struct history_entry
-{
-	uint32_t	parent;
-	uint64_t	switchpoint;
-} history_entry;
-
-/*
- * Parse one line (without its newline) as PostgreSQL writes it
- * (timeline.c): "parentTLI<TAB>switchpoint<TAB>reason", the reason
- * optional.  *skip for blank lines and comments.  False when it is neither.
- */
-static bool
-history_line(const char *s, size_t len, history_entry *e, bool *skip)
-{
-	const char *end = s + len;
-	const char *tab;
-	uint64_t	parent = 0;
-
-	while (s < end && (*s == ' ' || *s == '\t'))
-		s++;
-	*skip = s == end || *s == '#';
-	if (*skip)
-		return true;
-	for (; s < end && *s >= '0' && *s <= '9'; s++)
-	{
-		parent = parent * 10 + (*s - '0');
-		if (parent > UINT32_MAX)
-			return false;
-	}
-	if (s == end || *s != '\t')
-		return false;
-	s++;
-	tab = memchr(s, '\t', end - s);
-	e->parent = (uint32_t) parent;
-	return sg_parse_lsn(s, (tab ? tab : end) - s, &e->switchpoint);
-}
-
 /*
  * Read the history file of timeline tli: false when it is not a valid one
- * (ancestors must come in ascending order, each below tli).  *reached when
- * an ancestor is the timeline of a backup that replays forward, with the
- * switch point off it at or after that backup's start.
+ * (timeline_history_parse).  *reached when an ancestor is the timeline of
+ * a backup that replays forward, with the switch point off it at or after
+ * that backup's start.
  */
 static bool
 history_reaches(const wal_needs *needs, const char *text, size_t len,
 				uint32_t tli, bool *reached)
 {
-	const char *end = text + len;
-	uint32_t	last = 0;
+	timeline_history h;
+	sg_error	ignored;
 
 	*reached = false;
-	for (const char *p = text; p < end;)
+	if (!timeline_history_parse(text, len, tli, &h, &ignored))
+		return false;
+	for (int i = 0; i < h.n; i++)
 	{
-		const char *eol = memchr(p, '\n', end - p);
-		const char *line_end = eol ? eol : end;
-		history_entry e;
-		bool		skip;
-		const timeline_need *ancestor;
+		const timeline_need *ancestor = timeline_find(needs, h.parents[i].tli);
 
-		if (!history_line(p, line_end - p, &e, &skip))
-			return false;
-		p = eol ? eol + 1 : end;
-		if (skip)
-			continue;
-		if (e.parent <= last || e.parent >= tli)
-			return false;
-		last = e.parent;
-		ancestor = timeline_find(needs, e.parent);
 		if (ancestor != NULL && ancestor->anchor_lsn != LSN_NONE &&
-			e.switchpoint >= ancestor->anchor_lsn)
+			h.parents[i].end >= ancestor->anchor_lsn)
 			*reached = true;
 	}
+	timeline_history_free(&h);
 	return true;
 }
 

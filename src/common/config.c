@@ -17,6 +17,7 @@ sg_config_init(sg_config *o)
 	sg_storage_init(&o->storage);
 	o->compression = SG_COMPRESSION_ZSTD;
 	o->upload_concurrency = SG_DEFAULT_UPLOAD_CONCURRENCY;
+	o->download_concurrency = SG_DEFAULT_DOWNLOAD_CONCURRENCY;
 	o->retention = SG_DEFAULT_RETENTION;
 	o->compression_level = SG_DEFAULT_COMPRESSION_LEVEL;
 }
@@ -28,6 +29,7 @@ sg_config_free(sg_config *o)
 	free(o->secrets_directory);
 	free(o->object_storage);
 	free(o->cron_schedule);
+	free(o->restore_backup_name);
 	sg_config_init(o);
 }
 
@@ -187,16 +189,26 @@ load_storage(sg_config *o, sg_lookup_fn lookup, void *lookup_arg,
 	return true;
 }
 
+/* an SGCluster's concurrency, capped */
+static int
+cluster_concurrency(int value, int max)
+{
+	return value > max ? max : value;
+}
+
 /* SGCluster values fill in what the settings leave at their defaults */
 static void
 apply_cluster(sg_config *o, const sg_cluster_backups *c, bool compression_set,
-			  bool concurrency_set, bool retention_set)
+			  bool concurrency_set, bool download_set, bool retention_set)
 {
 	if (c->has_compression && !compression_set)
 		o->compression = c->compression;
 	if (c->upload_concurrency > 0 && !concurrency_set)
-		o->upload_concurrency = c->upload_concurrency > SG_MAX_UPLOAD_CONCURRENCY ?
-			SG_MAX_UPLOAD_CONCURRENCY : c->upload_concurrency;
+		o->upload_concurrency = cluster_concurrency(c->upload_concurrency,
+													SG_MAX_UPLOAD_CONCURRENCY);
+	if (c->download_concurrency > 0 && !download_set)
+		o->download_concurrency = cluster_concurrency(c->download_concurrency,
+													  SG_MAX_DOWNLOAD_CONCURRENCY);
 	if (c->retention > 0 && !retention_set)
 		o->retention = c->retention;
 	if (c->max_network_bandwidth > 0 && o->max_network_bandwidth == 0)
@@ -205,6 +217,12 @@ apply_cluster(sg_config *o, const sg_cluster_backups *c, bool compression_set,
 		o->max_disk_bandwidth = c->max_disk_bandwidth;
 	if (c->cron_schedule && o->cron_schedule == NULL)
 		o->cron_schedule = sg_strdup(c->cron_schedule);
+	o->restore_backup_name = sg_strdup(c->restore.backup_name);
+	o->restore_to_usec = c->restore.to_usec;
+	if (c->restore.download_disk_concurrency > 0)
+		o->restore_download_disk_concurrency =
+			cluster_concurrency(c->restore.download_disk_concurrency,
+								SG_MAX_DOWNLOAD_CONCURRENCY);
 }
 
 bool
@@ -215,6 +233,7 @@ sg_config_load(sg_config *o, sg_lookup_fn lookup, void *lookup_arg,
 	const char *v;
 	bool		compression_set = false;
 	int			concurrency = -1;
+	int			download = -1;
 	int			retention = -1;
 	int			network = 0;
 	int			disk = 0;
@@ -235,6 +254,8 @@ sg_config_load(sg_config *o, sg_lookup_fn lookup, void *lookup_arg,
 	}
 	if (!setting_int(lookup, lookup_arg, "upload_concurrency", 1,
 					 SG_MAX_UPLOAD_CONCURRENCY, &concurrency, err) ||
+		!setting_int(lookup, lookup_arg, "download_concurrency", 1,
+					 SG_MAX_DOWNLOAD_CONCURRENCY, &download, err) ||
 		!setting_int(lookup, lookup_arg, "retention", 1, 10000, &retention, err) ||
 		!setting_int(lookup, lookup_arg, "compression_level", 1,
 					 SG_MAX_COMPRESSION_LEVEL, &o->compression_level, err) ||
@@ -247,11 +268,14 @@ sg_config_load(sg_config *o, sg_lookup_fn lookup, void *lookup_arg,
 	o->max_disk_bandwidth = disk;
 	if (concurrency > 0)
 		o->upload_concurrency = concurrency;
+	if (download > 0)
+		o->download_concurrency = download;
 	if (retention > 0)
 		o->retention = retention;
 	if (cluster)
 		apply_cluster(o, cluster, compression_set,
 					  concurrency > 0 && concurrency != SG_DEFAULT_UPLOAD_CONCURRENCY,
+					  download > 0 && download != SG_DEFAULT_DOWNLOAD_CONCURRENCY,
 					  retention > 0 && retention != SG_DEFAULT_RETENTION);
 	return load_storage(o, lookup, lookup_arg, cluster, find_spec, spec_arg, err);
 }

@@ -9,7 +9,7 @@
  * SGCluster) is used whole and the s3_* settings are ignored; otherwise the
  * s3_* settings describe the bucket.  An SGCluster backups section fills in
  * compression, concurrency, schedule and retention where the settings are
- * left at their defaults.
+ * left at their defaults; its spec.initialData.restore is taken as is.
  *
  * The words: "settings" are the sgbackup.* GUCs and their SGBACKUP_*
  * environment equivalents; a "storage" is an SGObjectStorage spec
@@ -26,6 +26,8 @@
 
 #define SG_DEFAULT_UPLOAD_CONCURRENCY 4
 #define SG_MAX_UPLOAD_CONCURRENCY 64
+#define SG_DEFAULT_DOWNLOAD_CONCURRENCY 4
+#define SG_MAX_DOWNLOAD_CONCURRENCY 64
 #define SG_DEFAULT_RETENTION 5
 #define SG_DEFAULT_COMPRESSION_LEVEL 1
 #define SG_MAX_COMPRESSION_LEVEL 19
@@ -38,10 +40,15 @@ typedef struct sg_config
 	sg_compression compression;
 	int			compression_level;	/* 1 to 19; lz4: 1-2 fast, 3+ HC */
 	int			upload_concurrency;
+	int			download_concurrency;	/* parallel downloads (restore, WAL prefetch) */
 	int64_t		max_network_bandwidth;	/* bytes per second; 0: no limit */
 	int64_t		max_disk_bandwidth; /* bytes per second; 0: no limit */
 	char	   *cron_schedule;	/* NULL: no scheduled backups */
 	int			retention;
+	/* an SGCluster's spec.initialData.restore, for `sgbackup restore` */
+	char	   *restore_backup_name;	/* fromBackup.name, or NULL */
+	int64_t		restore_to_usec;	/* restoreToTimestamp, Unix microseconds; 0: none */
+	int			restore_download_disk_concurrency;	/* downloadDiskConcurrency; 0: not given */
 } sg_config;
 
 /* returns a setting's value ("s3_bucket" → its value) or NULL/"" when unset */

@@ -181,11 +181,12 @@ emit_storage(yaml_emitter_t *e, const void *arg)
 static bool
 emit_performance(yaml_emitter_t *e, const sg_cluster_backups *c)
 {
-	if (c->upload_concurrency < 0 && c->max_network_bandwidth < 0 &&
-		c->max_disk_bandwidth < 0)
+	if (c->upload_concurrency < 0 && c->download_concurrency < 0 &&
+		c->max_network_bandwidth < 0 && c->max_disk_bandwidth < 0)
 		return true;
 	return emit_mapping_start(e, "performance") &&
 		emit_number(e, "uploadConcurrency", c->upload_concurrency) &&
+		emit_number(e, "downloadConcurrency", c->download_concurrency) &&
 		emit_number(e, "maxNetworkBandwidth", c->max_network_bandwidth) &&
 		emit_number(e, "maxDiskBandwidth", c->max_disk_bandwidth) &&
 		emit_mapping_end(e);

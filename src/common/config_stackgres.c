@@ -1,29 +1,35 @@
 /*
  * config_stackgres.c - the StackGres documents sgbackup reads (see
- * config_stackgres.h): SGObjectStorage, and the backups section of an
- * SGCluster (spec.configurations.backups[0]), walked with config_yaml.h
- * after sg_yaml_guard has checked the text's size, characters and nesting;
- * and the one-line summary sgbackup_apply() returns.
+ * config_stackgres.h): SGObjectStorage, and of an SGCluster the backups
+ * section (spec.configurations.backups[0]) and spec.initialData.restore
+ * (for `sgbackup restore`), walked with config_yaml.h after sg_yaml_guard
+ * has checked the text's size, characters and nesting; and the one-line
+ * summary sgbackup_apply() returns.
  *
- * Inside SGObjectStorage.spec and SGCluster spec.configurations.backups[0]
- * the reader is as strict as StackGres's CRD schema: unknown fields, wrong
- * types and missing required fields are errors naming the field's path and
- * line.  Everything else of an SGCluster is ignored, and so is Kubernetes
- * metadata other than metadata.name.  As in Kubernetes, a null value (an
- * empty plain scalar, "~" or "null") counts as not given.
+ * Inside SGObjectStorage.spec, SGCluster spec.configurations.backups[0]
+ * and spec.initialData.restore the reader is as strict as StackGres's CRD
+ * schema: unknown fields, wrong types and missing required fields are
+ * errors naming the field's path and line.  Everything else of an
+ * SGCluster is ignored, and so is Kubernetes metadata other than
+ * metadata.name.  As in Kubernetes, a null value (an empty plain scalar,
+ * "~" or "null") counts as not given.
  *
- * Every string value is either refused, naming its field and line, or
- * written back by the emitter (config_emit.c) so that it reads back byte
- * for byte.  Names are Kubernetes object names, a bucket's path and
- * backups[].path are safe object key prefixes (sg_storage_set_bucket in
- * config_storage.h), a region and an endpoint's host are plain ASCII, and
- * cronSchedule is a schedule sg_cron_parse accepts.
+ * Every string value of the backups section and of an SGObjectStorage is
+ * either refused, naming its field and line, or written back by the
+ * emitter (config_emit.c) so that it reads back byte for byte.  Names are
+ * Kubernetes object names, a bucket's path and backups[].path are safe
+ * object key prefixes (sg_storage_set_bucket in config_storage.h), a
+ * region and an endpoint's host are plain ASCII, and cronSchedule is a
+ * schedule sg_cron_parse accepts.  Of the restore section, which is not
+ * written back, fromBackup.name is a backup name (backup_catalog.h) and
+ * restoreToTimestamp an RFC 3339 time.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <yaml.h>
 
+#include "backup_catalog.h"
 #include "config_stackgres.h"
 #include "config_yaml.h"
 #include "config_yaml_guard.h"
@@ -37,8 +43,10 @@ sg_cluster_backups_init(sg_cluster_backups *b)
 	b->compression = SG_COMPRESSION_ZSTD;
 	b->retention = -1;
 	b->upload_concurrency = -1;
+	b->download_concurrency = -1;
 	b->max_network_bandwidth = -1;
 	b->max_disk_bandwidth = -1;
+	b->restore.download_disk_concurrency = -1;
 }
 
 void
@@ -47,6 +55,7 @@ sg_cluster_backups_free(sg_cluster_backups *b)
 	free(b->object_storage);
 	free(b->path);
 	free(b->cron_schedule);
+	free(b->restore.backup_name);
 	sg_cluster_backups_init(b);
 }
 
@@ -61,6 +70,7 @@ sg_cluster_backups_equal(const sg_cluster_backups *a, const sg_cluster_backups *
 		sg_str_equal(a->cron_schedule, b->cron_schedule) &&
 		a->retention == b->retention &&
 		a->upload_concurrency == b->upload_concurrency &&
+		a->download_concurrency == b->download_concurrency &&
 		a->max_network_bandwidth == b->max_network_bandwidth &&
 		a->max_disk_bandwidth == b->max_disk_bandwidth;
 }
@@ -325,7 +335,7 @@ read_performance(sg_yaml_walker *w, const yaml_node_t *entry, const char *path,
 		sg_yaml_get_int(w, perf, ppath, "maxDiskBandwidth", 0, &b->max_disk_bandwidth) &&
 		sg_yaml_get_int(w, perf, ppath, "uploadConcurrency", 1, &b->upload_concurrency) &&
 		sg_yaml_get_int(w, perf, ppath, "uploadDiskConcurrency", 1, &ignored) &&
-		sg_yaml_get_int(w, perf, ppath, "downloadConcurrency", 1, &ignored);
+		sg_yaml_get_int(w, perf, ppath, "downloadConcurrency", 1, &b->download_concurrency);
 }
 
 static bool
@@ -464,6 +474,119 @@ read_backups(sg_yaml_walker *w, const yaml_node_t *entry, const char *path,
 		(b->cron_schedule == NULL || check_cron(w, path, b->cron_schedule, cron_line));
 }
 
+/* ------------------------------------------------------------------------
+ * SGCluster: spec.initialData.restore
+ * ------------------------------------------------------------------------ */
+
+#define RESTORE_PATH "spec.initialData.restore"
+#define FROM_BACKUP_PATH RESTORE_PATH ".fromBackup"
+#define PITR_PATH FROM_BACKUP_PATH ".pointInTimeRecovery"
+
+/* fromBackup.name: a backup name sgbackup can look up */
+static bool
+check_backup_name(sg_yaml_walker *w, const char *value, int line)
+{
+	char		vbuf[SG_SHOWN_SIZE];
+
+	if (backup_name_valid(value, strlen(value)))
+		return true;
+	sg_error_set(w->err, SG_ERR_CONFIG, "invalid value for \"%s\": \"%s\"",
+				 FROM_BACKUP_PATH ".name", sg_shown_value(value, vbuf, sizeof(vbuf)));
+	sg_error_detail(w->err, "The name at line %d is not a backup name. " BACKUP_NAME_RULE, line);
+	sg_error_hint(w->err, "Give the name of a backup as \"sgbackup backup-list\" lists it.");
+	return false;
+}
+
+/* pointInTimeRecovery.restoreToTimestamp: an RFC 3339 time after 1970 */
+static bool
+read_pitr(sg_yaml_walker *w, const yaml_node_t *from, sg_cluster_restore *r)
+{
+	static const char *const keys[] = {"restoreToTimestamp", NULL};
+	yaml_node_t *pitr;
+	char	   *value = NULL;
+	char		vbuf[SG_SHOWN_SIZE];
+	int			line = 0;
+	int64_t		t = 0;
+	bool		ok;
+
+	if (!sg_yaml_get_map(w, from, FROM_BACKUP_PATH, "pointInTimeRecovery", &pitr))
+		return false;
+	if (pitr == NULL)
+		return true;
+	if (!sg_yaml_check_keys(w, pitr, PITR_PATH, keys) ||
+		!sg_yaml_get_string(w, pitr, PITR_PATH, "restoreToTimestamp", &value, &line))
+		return false;
+	if (value == NULL)
+		return true;
+	ok = sg_parse_time(value, &t) && t > 0;
+	if (ok)
+		r->to_usec = t;
+	else
+	{
+		sg_error_set(w->err, SG_ERR_CONFIG, "invalid value for \"%s\": \"%s\"",
+					 PITR_PATH ".restoreToTimestamp", sg_shown_value(value, vbuf, sizeof(vbuf)));
+		sg_error_detail(w->err, "The time at line %d is not an RFC 3339 time after 1970.", line);
+		sg_error_hint(w->err, "Write the time in UTC as StackGres does, such as \"2026-11-30T06:15:00Z\", or with an offset such as \"2026-11-30T07:15:00+01:00\".");
+	}
+	free(value);
+	return ok;
+}
+
+static bool
+read_from_backup(sg_yaml_walker *w, const yaml_node_t *restore, sg_cluster_restore *r)
+{
+	static const char *const keys[] = {"name", "uid", "pointInTimeRecovery", NULL};
+	yaml_node_t *from;
+	char	   *uid = NULL;
+	int			name_line = 0;
+	int			uid_line = 0;
+
+	if (!sg_yaml_get_map(w, restore, RESTORE_PATH, "fromBackup", &from))
+		return false;
+	if (from == NULL)
+		return true;
+	if (!sg_yaml_check_keys(w, from, FROM_BACKUP_PATH, keys) ||
+		!sg_yaml_get_string(w, from, FROM_BACKUP_PATH, "name", &r->backup_name, &name_line) ||
+		!sg_yaml_get_string(w, from, FROM_BACKUP_PATH, "uid", &uid, &uid_line))
+		return false;
+	free(uid);
+	if (uid != NULL && r->backup_name == NULL)
+	{
+		sg_error_set(w->err, SG_ERR_CONFIG, "field \"%s\" is not supported", FROM_BACKUP_PATH ".uid");
+		sg_error_detail(w->err, "The backup at line %d is given by the uid of its SGBackup, which sgbackup does not know; StackGres deprecates the field.",
+						uid_line);
+		sg_error_hint(w->err, "Give the backup's name in %s.name.", FROM_BACKUP_PATH);
+		return false;
+	}
+	return (r->backup_name == NULL || check_backup_name(w, r->backup_name, name_line)) &&
+		read_pitr(w, from, r);
+}
+
+/*
+ * spec.initialData.restore; the rest of initialData (scripts) is not
+ * sgbackup's
+ */
+static bool
+read_initial_data(sg_yaml_walker *w, const yaml_node_t *spec, sg_cluster_restore *r)
+{
+	static const char *const keys[] = {"fromBackup", "downloadDiskConcurrency", NULL};
+	yaml_node_t *init;
+	yaml_node_t *restore;
+
+	if (!sg_yaml_get_map(w, spec, "spec", "initialData", &init))
+		return false;
+	if (init == NULL)
+		return true;
+	if (!sg_yaml_get_map(w, init, "spec.initialData", "restore", &restore))
+		return false;
+	if (restore == NULL)
+		return true;
+	return sg_yaml_check_keys(w, restore, RESTORE_PATH, keys) &&
+		sg_yaml_get_int(w, restore, RESTORE_PATH, "downloadDiskConcurrency", 1,
+						&r->download_disk_concurrency) &&
+		read_from_backup(w, restore, r);
+}
+
 static bool
 read_cluster(sg_yaml_walker *w, const yaml_node_t *root, sg_cluster_backups *b)
 {
@@ -476,7 +599,8 @@ read_cluster(sg_yaml_walker *w, const yaml_node_t *root, sg_cluster_backups *b)
 		return false;
 	if (spec == NULL)
 		return sg_yaml_missing(w, "", "spec", root);
-	if (!sg_yaml_get_map(w, spec, "spec", "configurations", &conf))
+	if (!read_initial_data(w, spec, &b->restore) ||
+		!sg_yaml_get_map(w, spec, "spec", "configurations", &conf))
 		return false;
 	if (conf == NULL)
 		return sg_yaml_missing(w, "spec", "configurations", spec);
@@ -706,6 +830,8 @@ summarize_backups(const sg_cluster_backups *c)
 		sg_buf_printf(&b, ", retention %d", c->retention);
 	if (c->upload_concurrency >= 0)
 		sg_buf_printf(&b, ", uploadConcurrency %d", c->upload_concurrency);
+	if (c->download_concurrency >= 0)
+		sg_buf_printf(&b, ", downloadConcurrency %d", c->download_concurrency);
 	if (c->max_network_bandwidth >= 0)
 		sg_buf_printf(&b, ", maxNetworkBandwidth %d", c->max_network_bandwidth);
 	if (c->max_disk_bandwidth >= 0)

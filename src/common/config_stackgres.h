@@ -8,11 +8,27 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "config_storage.h"
 #include "sg_error.h"
 
-/* the backups section of an SGCluster (spec.configurations.backups[0]) */
+/*
+ * spec.initialData.restore of an SGCluster: what `sgbackup restore` takes
+ * from a --config file.  The server neither stores nor writes it back.
+ */
+typedef struct sg_cluster_restore
+{
+	char	   *backup_name;	/* fromBackup.name, NULL when not given */
+	int64_t		to_usec;		/* fromBackup.pointInTimeRecovery.restoreToTimestamp
+								 * as Unix microseconds; 0 when not given */
+	int			download_disk_concurrency;	/* downloadDiskConcurrency; -1 when not given */
+} sg_cluster_restore;
+
+/*
+ * What sgbackup reads of an SGCluster: the backups section
+ * (spec.configurations.backups[0]) and spec.initialData.restore
+ */
 typedef struct sg_cluster_backups
 {
 	char	   *object_storage;	/* sgObjectStorage: name of a stored spec */
@@ -22,8 +38,10 @@ typedef struct sg_cluster_backups
 	char	   *cron_schedule;	/* NULL when not given */
 	int			retention;		/* -1 when not given */
 	int			upload_concurrency;	/* performance.uploadConcurrency, -1 when not given */
+	int			download_concurrency;	/* performance.downloadConcurrency, -1 when not given */
 	int			max_network_bandwidth;	/* -1 when not given */
 	int			max_disk_bandwidth;	/* -1 when not given */
+	sg_cluster_restore restore; /* spec.initialData.restore */
 } sg_cluster_backups;
 
 /* what one YAML document turned out to be */
@@ -42,7 +60,10 @@ typedef struct sg_document
 
 extern void sg_cluster_backups_init(sg_cluster_backups *b);
 extern void sg_cluster_backups_free(sg_cluster_backups *b);
-/* true when every field of a and b is the same (compression only when given) */
+/*
+ * true when every field of the backups sections of a and b is the same
+ * (compression only when given); restore is not compared
+ */
 extern bool sg_cluster_backups_equal(const sg_cluster_backups *a,
 									 const sg_cluster_backups *b);
 

@@ -16,6 +16,7 @@
 #include "backup_retention.h"
 #include "unit.h"
 #include "unit_s3.h"
+#include "unit_wal.h"
 
 #define SEC		INT64_C(1000000)
 #define T0		(INT64_C(1796000000) * SEC)	/* late 2026 */
@@ -23,9 +24,15 @@
 /* ---------------------------------------------------------------- */
 /* JSON */
 
+#define SHA_A		"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+#define SHA_B		"fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210"
+#define SHA_EMPTY	"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+
 static void
 fill_all(backup_info *b)
 {
+	backup_object *o;
+
 	backup_info_init(b);
 	b->name = sg_strdup("20261130T061500-base");
 	b->status = BACKUP_COMPLETED;
@@ -50,10 +57,15 @@ fill_all(backup_info *b)
 									"\"wal_level setting\":\"replica\"}");
 	b->storage_json = sg_strdup("{\"type\":\"s3Compatible\",\"s3Compatible\":"
 								"{\"bucket\":\"b\",\"endpoint\":\"http://x:7480\"}}");
-	b->narchives = 2;
-	b->archives = malloc(sizeof(char *) * 2);
-	b->archives[0] = sg_strdup("base.tar.zst");
-	b->archives[1] = sg_strdup("16384.tar.zst");
+	o = backup_info_add_object(b, "base.tar.zst");
+	o->bytes = INT64_C(23456789000);	/* above 2^32 */
+	strcpy(o->sha256, SHA_A);
+	o = backup_info_add_object(b, "16384.tar.zst");
+	o->bytes = 12;
+	strcpy(o->sha256, SHA_B);
+	o = backup_info_add_object(b, BACKUP_MANIFEST_NAME);
+	o->bytes = 0;
+	strcpy(o->sha256, SHA_EMPTY);
 }
 
 static bool
@@ -76,10 +88,12 @@ info_same(const backup_info *a, const backup_info *b)
 		a->system_identifier == b->system_identifier &&
 		str_same(a->compression, b->compression) && str_same(a->error, b->error) &&
 		str_same(a->controldata_json, b->controldata_json) &&
-		str_same(a->storage_json, b->storage_json) && a->narchives == b->narchives;
+		str_same(a->storage_json, b->storage_json) && a->nobjects == b->nobjects;
 
-	for (int i = 0; same && i < a->narchives; i++)
-		same = str_same(a->archives[i], b->archives[i]);
+	for (int i = 0; same && i < a->nobjects; i++)
+		same = str_same(a->objects[i].name, b->objects[i].name) &&
+			a->objects[i].bytes == b->objects[i].bytes &&
+			strcmp(a->objects[i].sha256, b->objects[i].sha256) == 0;
 	return same;
 }
 
@@ -106,6 +120,13 @@ test_json_round_trip(void)
 	UNIT_OK(strstr(json, "\"status\": \"completed\"") != NULL, "status completed");
 	UNIT_OK(strstr(json, "\"sgObjectStorage\"") != NULL && strstr(json, "\"controlData\"") != NULL,
 			"storage and controlData objects");
+	UNIT_OK(strstr(json, "\"objects\": [") != NULL &&
+			strstr(json, "\"bytes\": 23456789000,") != NULL &&
+			strstr(json, "\"sha256\": \"" SHA_A "\"") != NULL &&
+			strstr(json, "\"name\": \"backup_manifest\"") != NULL &&
+			strstr(json, "\"sha256\": \"" SHA_EMPTY "\"") != NULL &&
+			strstr(json, "\"archives\"") == NULL,
+			"objects: each archive and the manifest with its stored size and sha256");
 
 	sg_error_clear(&err);
 	ok = backup_info_from_json(json, strlen(json), &back, &err);
@@ -160,6 +181,19 @@ test_json_bad(void)
 		"{\"name\":\"x\",\"timing\":{\"start\":\"2026-11-30 06:15:00Z\"}}",
 		"{\"name\":\"x\",\"timing\":{\"end\":\"2026-11-30T06:15:00.Z\"}}",
 		"{\"name\":\"x\",\"archives\":[\"a\",1]}",
+		"{\"name\":\"x\",\"archives\":[\"../base.tar\"]}",
+		"{\"name\":\"x\",\"objects\":{\"name\":\"base.tar\"}}",
+		"{\"name\":\"x\",\"objects\":[\"base.tar\"]}",
+		"{\"name\":\"x\",\"objects\":[{\"bytes\":1}]}",
+		"{\"name\":\"x\",\"objects\":[{\"name\":\"\"}]}",
+		"{\"name\":\"x\",\"objects\":[{\"name\":\"a/b.tar\"}]}",
+		"{\"name\":\"x\",\"objects\":[{\"name\":\".hidden\"}]}",
+		"{\"name\":\"x\",\"objects\":[{\"name\":\"a.tar\",\"bytes\":-1}]}",
+		"{\"name\":\"x\",\"objects\":[{\"name\":\"a.tar\",\"bytes\":\"12\"}]}",
+		"{\"name\":\"x\",\"objects\":[{\"name\":\"a.tar\",\"sha256\":\"abc\"}]}",
+		"{\"name\":\"x\",\"objects\":[{\"name\":\"a.tar\",\"sha256\":\"" SHA_EMPTY "0\"}]}",
+		"{\"name\":\"x\",\"objects\":[{\"name\":\"a.tar\",\"sha256\":\"E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855\"}]}",
+		"{\"name\":\"x\",\"objects\":[{\"name\":\"a.tar\"},{\"name\":\"b.tar\",\"sha256\":7}]}",
 	};
 	const char *good = "{\"name\":\"x\",\"status\":\"failed\",\"unknownField\":[1,{}],"
 		"\"timing\":{\"start\":\"2026-11-30T06:15:00.123Z\"},"
@@ -185,6 +219,103 @@ test_json_bad(void)
 	if (ok)
 		backup_info_free(&b);
 }
+/*
+ * metadata.json as sgbackup wrote it before it recorded sizes and
+ * checksums: "archives" names the archives only
+ */
+static void
+test_json_old_archives(void)
+{
+	const char *old = "{\"name\":\"old-1\",\"status\":\"completed\","
+		"\"backupInformation\":{\"startLsn\":\"0/2000028\",\"startWalFile\":\"000000010000000000000002\"},"
+		"\"archives\":[\"base.tar.zst\",\"16385.tar.zst\"]}";
+	const char *both = "{\"name\":\"both\",\"archives\":[\"old.tar\"],"
+		"\"objects\":[{\"name\":\"new.tar\",\"bytes\":5}]}";
+	backup_info b;
+	sg_error	err;
+	bool		ok;
+	char	   *json;
+
+	sg_error_clear(&err);
+	ok = backup_info_from_json(old, strlen(old), &b, &err);
+	UNIT_OK(ok && b.nobjects == 2 && strcmp(b.objects[0].name, "base.tar.zst") == 0 &&
+			strcmp(b.objects[1].name, "16385.tar.zst") == 0 &&
+			b.objects[0].bytes == -1 && b.objects[1].sha256[0] == '\0',
+			"old metadata.json: its archives are read as objects without size or checksum%s%s",
+			ok ? "" : ": ", ok ? "" : err.msg);
+	if (ok)
+	{
+		UNIT_OK(backup_info_object(&b, "16385.tar.zst") == &b.objects[1] &&
+				backup_info_object(&b, BACKUP_MANIFEST_NAME) == NULL,
+				"objects found by name; the old form lists no manifest");
+		json = backup_info_to_json(&b);
+		UNIT_OK(strstr(json, "\"objects\": [") != NULL &&
+				strstr(json, "\"name\": \"16385.tar.zst\"") != NULL &&
+				strstr(json, "\"bytes\"") == NULL && strstr(json, "\"sha256\"") == NULL,
+				"written back as objects, with no size or checksum made up");
+		free(json);
+		backup_info_free(&b);
+	}
+	ok = backup_info_from_json(both, strlen(both), &b, &err);
+	UNIT_OK(ok && b.nobjects == 1 && strcmp(b.objects[0].name, "new.tar") == 0 &&
+			b.objects[0].bytes == 5, "objects wins over archives");
+	if (ok)
+		backup_info_free(&b);
+}
+
+/* RFC 3339 times: Z, offsets, fractions; anything else refused */
+static void
+test_parse_time(void)
+{
+	static const struct
+	{
+		const char *text;
+		int64_t		usec;		/* from T0 */
+	}			good[] = {
+		{"2026-11-30T00:53:20Z", 0},
+		{"2026-11-30T00:53:20z", 0},
+		{"2026-11-30t00:53:20Z", 0},
+		{"2026-11-30T00:53:20.5Z", 500000},
+		{"2026-11-30T00:53:20.1234567Z", 123456},
+		{"2026-11-30T02:53:20+02:00", 0},
+		{"2026-11-29T19:23:20-05:30", 0},
+		{"2026-11-30T00:53:20.25+00:00", 250000},
+	};
+	static const char *const bad[] = {
+		"", "2026-11-30", "2026-11-30 00:53:20Z", "2026-11-30T00:53:20",
+		"2026-11-30T 0:53:20Z", "2026-11-30T00:53:+0Z", "+026-11-30T00:53:20Z",
+		"2026-11-30T00:53:20+2:00", "2026-11-30T00:53:20+02", "2026-11-30T00:53:20+0200",
+		"2026-11-30T00:53:20+24:00", "2026-11-30T00:53:20+02:60", "2026-11-30T00:53:20Z ",
+		"2026-11-30T00:53:20.Z", "2026-02-30T00:00:00Z", "2026-11-30T24:00:00Z",
+		"2026-11-30T00:53:20UTC",
+	};
+	int			wrong = 0;
+
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+	{
+		int64_t		t = 0;
+
+		if (!sg_parse_time(good[i].text, &t) || t != T0 + good[i].usec)
+		{
+			printf("# %s: %s\n", good[i].text, "not read as expected");
+			wrong++;
+		}
+	}
+	UNIT_OK(wrong == 0, "RFC 3339 times with Z, lower case, offsets and fractions");
+	wrong = 0;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+	{
+		int64_t		t;
+
+		if (sg_parse_time(bad[i], &t))
+		{
+			printf("# accepted \"%s\"\n", bad[i]);
+			wrong++;
+		}
+	}
+	UNIT_OK(wrong == 0, "%zu malformed times refused", sizeof(bad) / sizeof(bad[0]));
+}
+
 /* ---------------------------------------------------------------- */
 /* retention: a made-up catalog */
 
@@ -233,21 +364,6 @@ mk(const char *name, backup_status status, bool permanent, uint32_t tli,
 	return b;
 }
 
-/* the object names under wal/ of a made-up bucket */
-typedef struct wal_set
-{
-	char	  **names;
-	int			n;
-	size_t		cap;
-} wal_set;
-
-static void
-wal_name_add(wal_set *w, const char *name)
-{
-	w->names = sg_array_grow(w->names, sizeof(char *), w->n, &w->cap, 256);
-	w->names[w->n++] = sg_strdup(name);
-}
-
 /* segment segno of timeline tli, with a suffix such as ".partial" */
 static void
 wal_add(wal_set *w, uint32_t tli, uint32_t segno, const char *suffix)
@@ -265,15 +381,6 @@ wal_segments(wal_set *w, uint32_t tli, uint32_t from, uint32_t to)
 {
 	for (uint32_t s = from; s <= to; s++)
 		wal_add(w, tli, s, "");
-}
-
-static void
-wal_free(wal_set *w)
-{
-	for (int i = 0; i < w->n; i++)
-		free(w->names[i]);
-	free(w->names);
-	memset(w, 0, sizeof(*w));
 }
 
 /*
@@ -1106,6 +1213,8 @@ main(void)
 {
 	test_json_round_trip();
 	test_json_bad();
+	test_json_old_archives();
+	test_parse_time();
 	test_keep_three();
 	test_keep_three_local();
 	test_order();

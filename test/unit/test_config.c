@@ -4,8 +4,9 @@
  * document, bucket splitting, checks, summaries and the YAML round trip;
  * every character U+0001..U+00FF, U+2028, U+2029 and every byte that is not
  * UTF-8 in every string field; bucket paths and prefix lengths (with
- * sg_config_load, which joins them); cronSchedule; and the limits of
- * config_yaml_guard.c with how long each refusal takes.
+ * sg_config_load, which joins them); cronSchedule; an SGCluster's
+ * spec.initialData.restore and the download concurrencies; and the limits
+ * of config_yaml_guard.c with how long each refusal takes.
  * Run from the top of the repository (it reads test/data).
  */
 #include <stddef.h>
@@ -208,6 +209,7 @@ test_config_file(void)
 	UNIT_OK(b->has_compression && b->compression == SG_COMPRESSION_LZ4, "  compression lz4");
 	UNIT_OK(b->retention == 7, "  retention");
 	UNIT_OK(b->upload_concurrency == 8, "  uploadConcurrency");
+	UNIT_OK(b->download_concurrency == 4, "  downloadConcurrency");
 	UNIT_OK(b->max_network_bandwidth == 52428800 && b->max_disk_bandwidth == 26214400,
 			"  bandwidths");
 	sum = sg_document_summary(&d[0]);
@@ -215,7 +217,7 @@ test_config_file(void)
 			   "  summary");
 	free(sum);
 	sum = sg_document_summary(&d[1]);
-	UNIT_STREQ(sum, "SGCluster backups applied: sgObjectStorage \"backup-minio\", path \"/sgbackup/cluster-1\", compression lz4, cronSchedule \"0 5 * * *\", retention 7, uploadConcurrency 8, maxNetworkBandwidth 52428800, maxDiskBandwidth 26214400",
+	UNIT_STREQ(sum, "SGCluster backups applied: sgObjectStorage \"backup-minio\", path \"/sgbackup/cluster-1\", compression lz4, cronSchedule \"0 5 * * *\", retention 7, uploadConcurrency 8, downloadConcurrency 4, maxNetworkBandwidth 52428800, maxDiskBandwidth 26214400",
 			   "  cluster summary");
 	free(sum);
 	sg_documents_free(d, n);
@@ -1655,6 +1657,224 @@ test_node_limit(void)
 	free(text);
 }
 
+/* ------------------------------------------------------------------------
+ * SGCluster spec.initialData.restore, and the download concurrencies
+ * ------------------------------------------------------------------------ */
+
+#define RESTORE_HEAD CL_HEAD "  initialData:\n    restore:\n"
+#define FROM_HEAD RESTORE_HEAD "      fromBackup:\n"
+#define PITR_HEAD FROM_HEAD "        name: b1\n        pointInTimeRecovery:\n"
+
+/* 2026-11-30T06:15:00Z */
+#define RESTORE_TO	(INT64_C(1796019300) * 1000000)
+
+static void
+test_restore_file(void)
+{
+	sg_document *d;
+	sg_error	err;
+	sg_config	o;
+	int			n = parse_file("stackgres-restore.yaml", &d, &err);
+	const sg_cluster_backups *b;
+	char	   *yaml;
+	sg_document *back = NULL;
+	int			nback = 0;
+
+	UNIT_OK(n == 2 && d[1].kind == SG_DOC_CLUSTER,
+			"restore file: an SGObjectStorage and an SGCluster with initialData.restore");
+	if (n != 2)
+		return;
+	b = &d[1].backups;
+	UNIT_STREQ(b->restore.backup_name, "backup-demo-1", "  fromBackup.name");
+	UNIT_OK(b->restore.to_usec == RESTORE_TO,
+			"  pointInTimeRecovery.restoreToTimestamp 2026-11-30T06:15:00Z");
+	UNIT_OK(b->restore.download_disk_concurrency == 2, "  downloadDiskConcurrency");
+	UNIT_OK(b->download_concurrency == 6, "  backups[0].performance.downloadConcurrency");
+
+	sg_config_init(&o);
+	sg_error_clear(&err);
+	UNIT_OK(sg_config_load(&o, no_settings, NULL, b, find_arg_spec, &d[0].storage, &err) &&
+			o.object_storage && strcmp(o.object_storage, "backup-minio") == 0 &&
+			o.restore_to_usec == RESTORE_TO &&
+			o.restore_download_disk_concurrency == 2 && o.download_concurrency == 6 &&
+			o.restore_backup_name && strcmp(o.restore_backup_name, "backup-demo-1") == 0,
+			"  sg_config carries the restore section and downloadConcurrency%s%s",
+			err.msg[0] ? ": " : "", err.msg);
+	sg_config_free(&o);
+
+	/* what the server stores of an applied SGCluster: the backups section */
+	yaml = sg_cluster_backups_to_yaml(b);
+	UNIT_OK(yaml && strstr(yaml, "downloadConcurrency: 6") && !strstr(yaml, "initialData") &&
+			parse_text(yaml, &back, &nback, &err) && nback == 1 &&
+			sg_cluster_backups_equal(&back[0].backups, b) &&
+			back[0].backups.restore.backup_name == NULL,
+			"  written back: downloadConcurrency, not the restore section");
+	if (back)
+		sg_documents_free(back, nback);
+	free(yaml);
+	sg_documents_free(d, n);
+}
+
+/* the restore section of one SGCluster text, or false with err */
+static bool
+restore_of(const char *text, sg_cluster_restore *out, sg_error *err)
+{
+	sg_document *d = NULL;
+	int			n = 0;
+	bool		ok = parse_text(text, &d, &n, err) && n == 1;
+
+	if (ok)
+	{
+		*out = d[0].backups.restore;
+		out->backup_name = sg_strdup(out->backup_name);
+	}
+	if (d)
+		sg_documents_free(d, n);
+	return ok;
+}
+
+static void
+test_restore_variants(void)
+{
+	sg_cluster_restore r;
+	sg_error	err;
+	sg_config	o;
+	const char *const defaults[] = {"s3_bucket", "b", NULL};
+	sg_cluster_backups c;
+
+	UNIT_OK(restore_of(PITR_HEAD "          restoreToTimestamp: 2026-11-30T06:15:00Z\n", &r, &err) &&
+			r.to_usec == RESTORE_TO && strcmp(r.backup_name, "b1") == 0 &&
+			r.download_disk_concurrency == -1,
+			"restore: an unquoted timestamp, no downloadDiskConcurrency");
+	free(r.backup_name);
+	UNIT_OK(restore_of(PITR_HEAD "          restoreToTimestamp: '2026-11-30T07:45:00.5+01:30'\n", &r, &err) &&
+			r.to_usec == RESTORE_TO + 500000, "restore: a timestamp with an offset and a fraction");
+	free(r.backup_name);
+	UNIT_OK(restore_of(FROM_HEAD "        name: b1\n        uid: 5f2e6c1a-0000-4000-8000-000000000001\n", &r, &err) &&
+			strcmp(r.backup_name, "b1") == 0 && r.to_usec == 0,
+			"restore: uid next to name is ignored; no point in time");
+	free(r.backup_name);
+	UNIT_OK(restore_of(PITR_HEAD "          restoreToTimestamp: ~\n", &r, &err) && r.to_usec == 0,
+			"restore: a null restoreToTimestamp is not given");
+	free(r.backup_name);
+	UNIT_OK(restore_of(CL_HEAD "  initialData:\n    scripts:\n    - script: select 1\n", &r, &err) &&
+			r.backup_name == NULL && r.to_usec == 0 && r.download_disk_concurrency == -1,
+			"initialData without restore: nothing to restore");
+	UNIT_OK(restore_of(RESTORE_HEAD "      downloadDiskConcurrency: 3\n", &r, &err) &&
+			r.backup_name == NULL && r.download_disk_concurrency == 3,
+			"restore without fromBackup: only downloadDiskConcurrency");
+
+	sg_cluster_backups_init(&c);
+	UNIT_OK(load_with(defaults, &c, &o, &err) && o.restore_backup_name == NULL &&
+			o.restore_to_usec == 0 && o.restore_download_disk_concurrency == 0 &&
+			o.download_concurrency == SG_DEFAULT_DOWNLOAD_CONCURRENCY,
+			"no restore section: sg_config has none, download_concurrency %d", SG_DEFAULT_DOWNLOAD_CONCURRENCY);
+	sg_config_free(&o);
+	c.restore.download_disk_concurrency = 1000;
+	UNIT_OK(load_with(defaults, &c, &o, &err) &&
+			o.restore_download_disk_concurrency == SG_MAX_DOWNLOAD_CONCURRENCY,
+			"downloadDiskConcurrency 1000 is capped at %d", SG_MAX_DOWNLOAD_CONCURRENCY);
+	sg_config_free(&o);
+	sg_cluster_backups_free(&c);
+}
+
+static void
+test_restore_errors(void)
+{
+	expect_error("restoreToTimestamp that is no time",
+				 PITR_HEAD "          restoreToTimestamp: yesterday\n",
+				 "invalid value for \"spec.initialData.restore.fromBackup.pointInTimeRecovery.restoreToTimestamp\": \"yesterday\"",
+				 "at line 14 is not an RFC 3339 time");
+	expect_error("restoreToTimestamp written as PostgreSQL does",
+				 PITR_HEAD "          restoreToTimestamp: '2026-11-30 06:15:00+00'\n",
+				 "invalid value for \"spec.initialData.restore.fromBackup.pointInTimeRecovery.restoreToTimestamp\"", NULL);
+	expect_error("restoreToTimestamp without a zone",
+				 PITR_HEAD "          restoreToTimestamp: '2026-11-30T06:15:00'\n",
+				 "restoreToTimestamp\"", "RFC 3339");
+	expect_error("restoreToTimestamp on a day that does not exist",
+				 PITR_HEAD "          restoreToTimestamp: '2026-02-29T06:15:00Z'\n",
+				 "restoreToTimestamp\"", NULL);
+	expect_error("restoreToTimestamp before 1970",
+				 PITR_HEAD "          restoreToTimestamp: '1969-12-31T23:59:59Z'\n",
+				 "restoreToTimestamp\"", "after 1970");
+	expect_error("restoreToTimestamp as a number",
+				 PITR_HEAD "          restoreToTimestamp: 1796019300\n",
+				 "field \"spec.initialData.restore.fromBackup.pointInTimeRecovery.restoreToTimestamp\" requires a string value", "line 14");
+	expect_error("pointInTimeRecovery as a string",
+				 FROM_HEAD "        pointInTimeRecovery: '2026-11-30T06:15:00Z'\n",
+				 "field \"spec.initialData.restore.fromBackup.pointInTimeRecovery\" requires a mapping", NULL);
+	expect_error("unknown field in pointInTimeRecovery",
+				 PITR_HEAD "          restoreToTime: '2026-11-30T06:15:00Z'\n",
+				 "unknown field \"spec.initialData.restore.fromBackup.pointInTimeRecovery.restoreToTime\"", NULL);
+	expect_error("unknown field in fromBackup",
+				 FROM_HEAD "        name: b1\n        target: immediate\n",
+				 "unknown field \"spec.initialData.restore.fromBackup.target\"", NULL);
+	expect_error("unknown field in restore",
+				 RESTORE_HEAD "      fromSnapshot: s1\n",
+				 "unknown field \"spec.initialData.restore.fromSnapshot\"", NULL);
+	expect_error("fromBackup.name that is no backup name",
+				 FROM_HEAD "        name: ../etc\n",
+				 "invalid value for \"spec.initialData.restore.fromBackup.name\": \"../etc\"", "at line 12 is not a backup name");
+	expect_error("fromBackup.name as a number",
+				 FROM_HEAD "        name: 42\n",
+				 "field \"spec.initialData.restore.fromBackup.name\" requires a string value", NULL);
+	expect_error("fromBackup.uid alone",
+				 FROM_HEAD "        uid: 5f2e6c1a-0000-4000-8000-000000000001\n",
+				 "field \"spec.initialData.restore.fromBackup.uid\" is not supported", "at line 12");
+	expect_error("downloadDiskConcurrency 0",
+				 RESTORE_HEAD "      downloadDiskConcurrency: 0\n",
+				 "value for \"spec.initialData.restore.downloadDiskConcurrency\" is out of range: 0", NULL);
+	expect_error("downloadDiskConcurrency as text",
+				 RESTORE_HEAD "      downloadDiskConcurrency: two\n",
+				 "field \"spec.initialData.restore.downloadDiskConcurrency\" requires an integer value", NULL);
+	expect_error("restore as a list",
+				 CL_HEAD "  initialData:\n    restore: [b1]\n",
+				 "field \"spec.initialData.restore\" requires a mapping", NULL);
+	expect_error("performance.downloadConcurrency 0",
+				 CL_HEAD "      performance: {downloadConcurrency: 0}\n",
+				 "value for \"spec.configurations.backups[0].performance.downloadConcurrency\" is out of range", NULL);
+}
+
+/* sgbackup.download_concurrency, and the SGCluster's when it is left alone */
+static void
+test_download_concurrency(void)
+{
+	const char *const defaults[] = {"s3_bucket", "b", NULL};
+	const char *const eight[] = {"s3_bucket", "b", "download_concurrency", "8", NULL};
+	const char *const four[] = {"s3_bucket", "b", "download_concurrency", "4", NULL};
+	const char *const zero[] = {"s3_bucket", "b", "download_concurrency", "0", NULL};
+	const char *const many[] = {"s3_bucket", "b", "download_concurrency", "65", NULL};
+	sg_cluster_backups c;
+	sg_config	o;
+	sg_error	err;
+
+	sg_cluster_backups_init(&c);
+	c.download_concurrency = 12;
+	UNIT_OK(load_with(eight, NULL, &o, &err) && o.download_concurrency == 8,
+			"download_concurrency 8 is read");
+	sg_config_free(&o);
+	UNIT_OK(load_with(defaults, &c, &o, &err) && o.download_concurrency == 12,
+			"the SGCluster's downloadConcurrency fills in the default");
+	sg_config_free(&o);
+	UNIT_OK(load_with(eight, &c, &o, &err) && o.download_concurrency == 8,
+			"  a setting that is set wins");
+	sg_config_free(&o);
+	UNIT_OK(load_with(four, &c, &o, &err) && o.download_concurrency == 12,
+			"  a setting at the default does not");
+	sg_config_free(&o);
+	c.download_concurrency = 1000;
+	UNIT_OK(load_with(defaults, &c, &o, &err) && o.download_concurrency == SG_MAX_DOWNLOAD_CONCURRENCY,
+			"  capped at %d", SG_MAX_DOWNLOAD_CONCURRENCY);
+	sg_config_free(&o);
+	UNIT_OK(!load_with(zero, NULL, &o, &err) && strstr(err.msg, "sgbackup.download_concurrency") &&
+			strstr(err.hint, "1 to 64"), "download_concurrency 0 is refused: %s | %s", err.msg, err.hint);
+	sg_config_free(&o);
+	UNIT_OK(!load_with(many, NULL, &o, &err) && strstr(err.msg, "sgbackup.download_concurrency"),
+			"download_concurrency 65 is refused");
+	sg_config_free(&o);
+	sg_cluster_backups_free(&c);
+}
+
 int
 main(void)
 {
@@ -1676,6 +1896,10 @@ main(void)
 	test_level_and_bandwidth();
 	test_storage_equal();
 	test_cron_schedule();
+	test_restore_file();
+	test_restore_variants();
+	test_restore_errors();
+	test_download_concurrency();
 	test_nesting_limit();
 	test_size_limit();
 	test_alias_limit();
