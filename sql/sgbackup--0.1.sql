@@ -99,12 +99,20 @@ RETURNS boolean
 AS 'MODULE_PATHNAME', 'sgbackup_delete'
 LANGUAGE C STRICT VOLATILE;
 
+-- the checks of `sgbackup verify NAME|LATEST`: one row per check
+CREATE FUNCTION pg_catalog.sgbackup_verify(name text, OUT "check" text,
+	OUT ok boolean, OUT detail text)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'sgbackup_verify'
+LANGUAGE C STRICT VOLATILE;
+
 DO $$
 DECLARE
 	f text;
 BEGIN
 	FOREACH f IN ARRAY ARRAY['sgbackup_start(boolean, boolean, boolean)',
-							 'sgbackup_apply_retention()', 'sgbackup_delete(text)'] LOOP
+							 'sgbackup_apply_retention()', 'sgbackup_delete(text)',
+							 'sgbackup_verify(text)'] LOOP
 		EXECUTE format('REVOKE ALL ON FUNCTION pg_catalog.%s FROM PUBLIC', f);
 		EXECUTE format('GRANT EXECUTE ON FUNCTION pg_catalog.%s TO sgbackup_operator', f);
 	END LOOP;

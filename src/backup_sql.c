@@ -1,6 +1,7 @@
 /*
  * backup_sql.c - SQL over the backups in the bucket: the sgbackup.backups
- * view, sgbackup_apply_retention() and sgbackup_delete().  The bucket is
+ * view, sgbackup_apply_retention(), sgbackup_delete() and
+ * sgbackup_verify().  The bucket is
  * the source of truth: a new server pointed at it lists its backups.
  */
 #include "postgres.h"
@@ -8,6 +9,7 @@
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "funcapi.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/pg_lsn.h"
 #include "utils/timestamp.h"
@@ -18,11 +20,13 @@
 #include "backup_control.h"
 #include "privileges.h"
 #include "backup_retention.h"
+#include "backup_verify.h"
 #include "config_guc.h"
 
 PG_FUNCTION_INFO_V1(sgbackup_backups);
 PG_FUNCTION_INFO_V1(sgbackup_apply_retention);
 PG_FUNCTION_INFO_V1(sgbackup_delete);
+PG_FUNCTION_INFO_V1(sgbackup_verify);
 
 /* the store of the configuration in force; ERROR when there is none */
 static sg_store *
@@ -195,4 +199,50 @@ sgbackup_delete(PG_FUNCTION_ARGS)
 	if (!ok)
 		sgb_report(ERROR, &err);
 	PG_RETURN_BOOL(true);
+}
+
+/*
+ * The checks of `sgbackup verify`: the objects are downloaded (in parallel,
+ * download_concurrency threads) and checked in memory; cancel and
+ * statement_timeout stop them (sgb_backend_limits).
+ */
+Datum
+sgbackup_verify(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	char	   *name = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	s3_limits	limits = sgb_backend_limits();
+	sg_config	o;
+	sg_store   *st;
+	verify_report report;
+	sg_error	err;
+	bool		ok;
+
+	sgb_require_backup_privilege("verify backups");
+	InitMaterializedSRF(fcinfo, 0);
+	st = open_store(&o);
+	sg_error_clear(&err);
+	{
+		restore_source src = {&o.storage, o.secrets_directory, &limits, st,
+		o.download_concurrency};
+
+		ok = backup_verify(&src, name, false, &report, &err);
+	}
+	sg_store_free(st);
+	sg_config_free(&o);
+	CHECK_FOR_INTERRUPTS();
+	if (!ok)
+		sgb_report(ERROR, &err);
+	for (int i = 0; i < report.nchecks; i++)
+	{
+		Datum		values[3];
+		bool		nulls[3] = {false, false, false};
+
+		values[0] = CStringGetTextDatum(report.checks[i].check);
+		values[1] = BoolGetDatum(report.checks[i].ok);
+		values[2] = CStringGetTextDatum(report.checks[i].detail);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	verify_report_free(&report);
+	return (Datum) 0;
 }

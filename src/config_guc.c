@@ -32,6 +32,7 @@ static char *object_storage = NULL;
 static char *repository_path = NULL;
 static int	compression = SG_COMPRESSION_ZSTD;
 static int	upload_concurrency = SG_DEFAULT_UPLOAD_CONCURRENCY;
+static int	download_concurrency = SG_DEFAULT_DOWNLOAD_CONCURRENCY;
 static char *cron_schedule = NULL;
 static int	retention = SG_DEFAULT_RETENTION;
 static int	compression_level = SG_DEFAULT_COMPRESSION_LEVEL;
@@ -216,6 +217,12 @@ sgb_define_settings(void)
 							SG_DEFAULT_UPLOAD_CONCURRENCY, 1,
 							SG_MAX_UPLOAD_CONCURRENCY, PGC_SIGHUP, 0,
 							NULL, count_int, NULL);
+	DefineCustomIntVariable("sgbackup.download_concurrency",
+							"Parallel downloads (restore, verify, WAL prefetch).",
+							NULL, &download_concurrency,
+							SG_DEFAULT_DOWNLOAD_CONCURRENCY, 1,
+							SG_MAX_DOWNLOAD_CONCURRENCY, PGC_SIGHUP, 0,
+							NULL, count_int, NULL);
 	define_string("sgbackup.cron_schedule",
 				  "Five-field cron schedule (UTC) of base backups; empty: none.",
 				  &cron_schedule, check_cron);
@@ -280,6 +287,8 @@ lookup_setting(void *arg, const char *name)
 		return cron_schedule;
 	if (strcmp(name, "upload_concurrency") == 0)
 		snprintf(number, sizeof(number), "%d", upload_concurrency);
+	else if (strcmp(name, "download_concurrency") == 0)
+		snprintf(number, sizeof(number), "%d", download_concurrency);
 	else if (strcmp(name, "retention") == 0)
 		snprintf(number, sizeof(number), "%d", retention);
 	else if (strcmp(name, "compression_level") == 0)

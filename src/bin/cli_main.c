@@ -8,6 +8,8 @@
  *   sgbackup [--config FILE] backup-list [--json]
  *   sgbackup [--config FILE] retention
  *   sgbackup [--config FILE] delete NAME
+ *   sgbackup [--config FILE] restore NAME|LATEST PGDATA [target...]
+ *   sgbackup [--config FILE] verify NAME|LATEST [--to-latest] [--json]
  *
  * --repository DIR (or SGBACKUP_REPOSITORY_PATH) uses a local directory
  * instead of object storage (store_local.c).
@@ -22,6 +24,7 @@
 
 #include "backup_catalog.h"
 #include "cli_config.h"
+#include "cli_restore.h"
 #include "backup_retention.h"
 #include "store.h"
 #include "sg_buf.h"
@@ -41,6 +44,11 @@ static const char *usage_text =
 "  sgbackup [--config FILE] backup-list [--json]\n"
 "  sgbackup [--config FILE] retention\n"
 "  sgbackup [--config FILE] delete NAME\n"
+"  sgbackup [--config FILE] restore NAME|LATEST PGDATA [--target-time T |\n"
+"           --target-lsn L | --target-xid X | --target-name N | --target immediate]\n"
+"           [--target-timeline latest|current|TLI] [--target-exclusive]\n"
+"           [--tablespace-mapping OLDDIR=NEWDIR]... [--force] [--json]\n"
+"  sgbackup [--config FILE] verify NAME|LATEST [--to-latest] [--json]\n"
 "\n"
 "Options:\n"
 "  -c, --config FILE   SGObjectStorage YAML (optionally with an SGCluster\n"
@@ -280,6 +288,11 @@ main(int argc, char **argv)
 		return EXIT_FAILURE_;
 	}
 	cmd = argv[optind++];
+	/* these parse their own options, from the command name on */
+	if (strcmp(cmd, "restore") == 0)
+		return cmd_restore(argc - optind + 1, argv + optind - 1, config_path);
+	if (strcmp(cmd, "verify") == 0)
+		return cmd_verify(argc - optind + 1, argv + optind - 1, config_path);
 	/* options may also follow the command: sgbackup wal-fetch --config F ... */
 	while ((opt = getopt_long(argc, argv, "c:r:h", options, NULL)) != -1)
 	{

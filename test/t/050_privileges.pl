@@ -74,6 +74,8 @@ my @calls = (
 		[qw(ok ok denied denied)] ],
 	[ 'sgbackup_delete(name)', q{SELECT sgbackup_delete('backup-that-is-not-there')},
 		[qw(missing missing denied denied)] ],
+	[ 'sgbackup_verify(name)', q{SELECT count(*) FROM sgbackup_verify('backup-that-is-not-there')},
+		[qw(missing missing denied denied)] ],
 	[ 'sgbackup.archiver (view)', 'SELECT count(*) FROM sgbackup.archiver',
 		[qw(ok ok ok denied)] ],
 	[ 'sgbackup.archiver_status()', 'SELECT count(*) FROM sgbackup.archiver_status()',

@@ -1,0 +1,356 @@
+/*
+ * unpack.c - unpacking one base backup archive as it is downloaded, each
+ * file checked against backup_manifest (see unpack.h).
+ *
+ * libarchive reads the stream: a read callback hands it the chunks of the
+ * sg_store_reader in order, its zstd / lz4 / gzip filters decompress (the
+ * bytes are never stored compressed on local disk), its tar reader gives
+ * the entries.  The file content is written and checked here, not by
+ * archive_write_disk, because each byte also goes through the manifest
+ * check and the size bound.
+ */
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "sg_buf.h"
+#include "unpack.h"
+
+#define PROGRESS_EVERY (4 * 1024 * 1024)
+
+typedef struct unpack_state
+{
+	sg_store_reader *reader;
+	const char *name;			/* the archive, for messages */
+	const unpack_options *o;
+	unpack_stats *stats;
+	sg_error   *err;
+	bool		read_failed;	/* err holds the reader's error */
+	int64_t		reported;		/* bytes at the last progress call */
+	manifest_check check;		/* reused from file to file */
+} unpack_state;
+
+static la_ssize_t
+read_chunk(struct archive *a, void *arg, const void **buffer)
+{
+	unpack_state *s = arg;
+	ssize_t		n = sg_store_reader_read(s->reader, buffer, s->err);
+
+	if (n < 0)
+	{
+		s->read_failed = true;
+		archive_set_error(a, EIO, "%s", s->err->msg);
+		return -1;
+	}
+	return n;
+}
+
+/* the libarchive error as ours, unless the reader's error came first */
+static bool
+archive_failed(unpack_state *s, struct archive *a)
+{
+	if (s->read_failed)
+		return false;
+	sg_error_set(s->err, SG_ERR_CORRUPT, "could not read archive \"%s\": %s",
+				 s->name, archive_error_string(a) ? archive_error_string(a) : "unknown error");
+	sg_error_hint(s->err, "Check the backup with sgbackup verify; restore another backup if it is damaged.");
+	return false;
+}
+
+/* "a/b/c" with no empty, "." or ".." component and no leading "/" */
+static bool
+path_safe(const char *path)
+{
+	const char *p = path;
+
+	if (*p == '\0' || *p == '/')
+		return false;
+	while (*p)
+	{
+		const char *slash = strchr(p, '/');
+		size_t		len = slash ? (size_t) (slash - p) : strlen(p);
+
+		if (len == 0 || (len == 1 && p[0] == '.') || (len == 2 && p[0] == '.' && p[1] == '.'))
+			return false;
+		p += len;
+		if (*p == '/')
+			p++;
+	}
+	return true;
+}
+
+/* the entry's path without a trailing "/", into out; false if unsafe */
+static bool
+entry_path(unpack_state *s, struct archive_entry *e, char *out, size_t size)
+{
+	const char *path = archive_entry_pathname(e);
+	size_t		len;
+
+	if (path == NULL || strlen(path) >= size)
+		return sg_error_set(s->err, SG_ERR_CORRUPT,
+							"archive \"%s\" holds an entry without a usable path", s->name);
+	/* the server names the pg_wal it leaves empty "./pg_wal" */
+	while (path[0] == '.' && path[1] == '/')
+		path += 2;
+	snprintf(out, size, "%s", path);
+	len = strlen(out);
+	while (len > 1 && out[len - 1] == '/')
+		out[--len] = '\0';
+	if (!path_safe(out))
+		return sg_error_set(s->err, SG_ERR_CORRUPT,
+							"archive \"%s\" holds an unsafe path \"%s\"", s->name, path);
+	return true;
+}
+
+/* mkdir -p of dest/path's parents (and of dest/path itself when whole) */
+static bool
+make_dirs(unpack_state *s, const char *path, bool whole)
+{
+	char		full[4096];
+	size_t		base = strlen(s->o->dest) + 1;
+
+	if (snprintf(full, sizeof(full), "%s/%s", s->o->dest, path) >= (int) sizeof(full))
+		return sg_error_set(s->err, SG_ERR_IO, "path too long: \"%s/%s\"", s->o->dest, path);
+	for (char *p = full + base;; p++)
+	{
+		bool		end = (*p == '\0');
+
+		if (*p != '/' && !end)
+			continue;
+		if (end && !whole)
+			break;
+		*p = '\0';
+		if (mkdir(full, 0700) != 0 && errno != EEXIST)
+			return sg_error_set(s->err, SG_ERR_IO, "could not create directory \"%s\": %s",
+								full, strerror(errno));
+		if (end)
+			break;
+		*p = '/';
+	}
+	return true;
+}
+
+/* pg_tblspc/<oid> -> target: make the link to where the tablespace goes */
+static bool
+unpack_link(unpack_state *s, struct archive_entry *e, const char *path)
+{
+	const char *target = archive_entry_symlink(e);
+	const char *oid = path + strlen("pg_tblspc/");
+	char		full[4096];
+	char	   *to;
+
+	if (s->o->manifest_prefix[0] != '\0' || strncmp(path, "pg_tblspc/", 10) != 0 ||
+		strchr(oid, '/') != NULL || strspn(oid, "0123456789") != strlen(oid) ||
+		target == NULL || target[0] != '/')
+		return sg_error_set(s->err, SG_ERR_CORRUPT,
+							"archive \"%s\" holds a symbolic link \"%s\" that is not a tablespace link",
+							s->name, path);
+	if (s->o->dest == NULL || s->o->tablespace_fn == NULL)
+		return true;
+	if ((to = s->o->tablespace_fn(s->o->tablespace_arg, oid, target, s->err)) == NULL)
+		return false;
+	snprintf(full, sizeof(full), "%s/%s", s->o->dest, path);
+	if (!make_dirs(s, path, false) || symlink(to, full) != 0)
+	{
+		if (s->err->kind == SG_ERR_NONE)
+			sg_error_set(s->err, SG_ERR_IO, "could not create symbolic link \"%s\": %s",
+						 full, strerror(errno));
+		free(to);
+		return false;
+	}
+	free(to);
+	return true;
+}
+
+static int
+open_output(unpack_state *s, const char *path, mode_t mode)
+{
+	char		full[4096];
+	bool		held = strcmp(path, UNPACK_HELD_BACK) == 0 && s->o->manifest_prefix[0] == '\0';
+	int			fd;
+
+	snprintf(full, sizeof(full), "%s/%s%s", s->o->dest, path, held ? UNPACK_HELD_SUFFIX : "");
+	if (!make_dirs(s, path, false))
+		return -1;
+	fd = open(full, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode & 0640);
+	if (fd < 0)
+		sg_error_set(s->err, SG_ERR_IO, "could not create file \"%s\": %s", full, strerror(errno));
+	return fd;
+}
+
+static bool
+write_all(unpack_state *s, int fd, const char *path, const char *data, size_t len)
+{
+	while (len > 0)
+	{
+		ssize_t		n = write(fd, data, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return sg_error_set(s->err, SG_ERR_IO, "could not write file \"%s/%s\": %s",
+								s->o->dest, path, n < 0 ? strerror(errno) : "no space written");
+		data += n;
+		len -= n;
+	}
+	return true;
+}
+
+static void
+report_progress(unpack_state *s)
+{
+	if (s->o->progress_fn && s->stats->bytes - s->reported >= PROGRESS_EVERY)
+	{
+		s->reported = s->stats->bytes;
+		s->o->progress_fn(s->o->progress_arg, s->stats->bytes, s->stats->files);
+	}
+}
+
+/* the content of one regular file: written (unless checking only) and checked */
+static bool
+unpack_file(unpack_state *s, struct archive *a, struct archive_entry *e, const char *path)
+{
+	char		mpath[4096];
+	const manifest_file *f;
+	manifest_check *check = &s->check;
+	int			fd = -1;
+	int64_t		expected;
+	int64_t		done = 0;
+	bool		ok = true;
+
+	snprintf(mpath, sizeof(mpath), "%s%s", s->o->manifest_prefix, path);
+	if ((f = manifest_find(s->o->manifest, mpath)) == NULL)
+	{
+		sg_error_set(s->err, SG_ERR_CORRUPT,
+					 "archive \"%s\" holds file \"%s\", which backup_manifest does not list",
+					 s->name, mpath);
+		sg_error_hint(s->err, "The backup is damaged or not one of sgbackup's; restore another backup.");
+		return false;
+	}
+	expected = manifest_file_size(f);
+	if (archive_entry_size_is_set(e) && archive_entry_size(e) != expected)
+		return sg_error_set(s->err, SG_ERR_CORRUPT,
+							"file \"%s\" in archive \"%s\" has %lld bytes, backup_manifest says %lld",
+							mpath, s->name, (long long) archive_entry_size(e), (long long) expected);
+	if (s->o->dest && (fd = open_output(s, path, archive_entry_perm(e))) < 0)
+		return false;
+	manifest_check_begin(check, f);
+	for (;;)
+	{
+		const void *block;
+		size_t		len;
+		la_int64_t	offset;
+		int			r = archive_read_data_block(a, &block, &len, &offset);
+
+		if (r == ARCHIVE_EOF)
+			break;
+		if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
+		{
+			ok = archive_failed(s, a);
+			break;
+		}
+		if (offset != done || done + (int64_t) len > expected)
+		{
+			ok = sg_error_set(s->err, SG_ERR_CORRUPT,
+							  "file \"%s\" in archive \"%s\" does not match its size in backup_manifest (%lld bytes)",
+							  mpath, s->name, (long long) expected);
+			break;
+		}
+		manifest_check_update(check, block, len);
+		if (fd >= 0 && !(ok = write_all(s, fd, path, block, len)))
+			break;
+		done += len;
+		s->stats->bytes += len;
+		report_progress(s);
+	}
+	if (ok)
+		ok = manifest_check_end(check, s->err);
+	if (fd >= 0 && close(fd) != 0 && ok)
+		ok = sg_error_set(s->err, SG_ERR_IO, "could not close file \"%s/%s\": %s",
+						  s->o->dest, path, strerror(errno));
+	s->stats->files++;
+	return ok;
+}
+
+static bool
+unpack_entry(unpack_state *s, struct archive *a, struct archive_entry *e)
+{
+	char		path[4096];
+	mode_t		type = archive_entry_filetype(e);
+
+	if (!entry_path(s, e, path, sizeof(path)))
+		return false;
+	if (type == AE_IFDIR)
+		return s->o->dest == NULL || make_dirs(s, path, true);
+	if (type == AE_IFLNK)
+		return unpack_link(s, e, path);
+	if (type != AE_IFREG || archive_entry_hardlink(e) != NULL)
+		return sg_error_set(s->err, SG_ERR_CORRUPT,
+							"archive \"%s\" holds \"%s\", which is neither a file, a directory nor a tablespace link",
+							s->name, path);
+	return unpack_file(s, a, e, path);
+}
+
+/* libarchive's decompression for the archive's suffix */
+static bool
+support_filter(unpack_state *s, struct archive *a)
+{
+	const char *dot = strstr(s->name, ".tar");
+	int			r = ARCHIVE_OK;
+
+	if (dot == NULL)
+		return sg_error_set(s->err, SG_ERR_CORRUPT, "\"%s\" is not the name of a tar archive", s->name);
+	if (strcmp(dot, ".tar.zst") == 0)
+		r = archive_read_support_filter_zstd(a);
+	else if (strcmp(dot, ".tar.lz4") == 0)
+		r = archive_read_support_filter_lz4(a);
+	else if (strcmp(dot, ".tar.gz") == 0)
+		r = archive_read_support_filter_gzip(a);
+	else if (strcmp(dot, ".tar") != 0)
+		return sg_error_set(s->err, SG_ERR_CORRUPT,
+							"archive \"%s\" has a compression sgbackup does not know", s->name);
+	if (r != ARCHIVE_OK)
+		return sg_error_set(s->err, SG_ERR_INTERNAL,
+							"libarchive cannot decompress \"%s\" here: %s", s->name,
+							archive_error_string(a));
+	return true;
+}
+
+bool
+unpack_archive(sg_store_reader *r, const char *name, const unpack_options *o,
+			   unpack_stats *stats, sg_error *err)
+{
+	unpack_state s = {r, name, o, stats, err, false, 0};
+	struct archive *a = archive_read_new();
+	struct archive_entry *e;
+	bool		ok;
+	int			rc;
+
+	memset(stats, 0, sizeof(*stats));
+	manifest_check_init(&s.check);
+	if (a == NULL)
+		return sg_error_set(err, SG_ERR_INTERNAL, "out of memory");
+	ok = support_filter(&s, a) && archive_read_support_format_tar(a) == ARCHIVE_OK;
+	if (ok && archive_read_open(a, &s, NULL, read_chunk, NULL) != ARCHIVE_OK)
+		ok = archive_failed(&s, a);
+	while (ok && (rc = archive_read_next_header(a, &e)) != ARCHIVE_EOF)
+	{
+		if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN)
+			ok = archive_failed(&s, a);
+		else
+			ok = unpack_entry(&s, a, e);
+	}
+	/* the reader must be at the end of the object: nothing after the tar */
+	if (ok && o->progress_fn)
+		o->progress_fn(o->progress_arg, stats->bytes, stats->files);
+	archive_read_free(a);
+	manifest_check_free(&s.check);
+	stats->read_failed = !ok && s.read_failed;
+	return ok;
+}
