@@ -171,55 +171,31 @@ sub slurp
 	return $data;
 }
 
-# Restore backup NAME from the bucket path PATH into NODE (made with
-# PostgreSQL::Test::Cluster->new, not initialised), the way scripts/demo.sh
-# does until `sgbackup restore` exists: the backup's objects downloaded with
-# awscli, base.tar.zst unpacked with zstd and tar, backup_manifest copied,
-# recovery.signal, and restore_command = 'sgbackup wal-fetch'.  %o: config
-# (the SGObjectStorage file for wal-fetch), secrets (its secrets directory),
-# conf (more postgresql.conf lines, such as a recovery target); or
-# repository: a local repository directory (sgbackup.repository_path) to
-# copy the backup from and fetch WAL from, instead of S3, S3 and PATH then
-# unused.  The node
-# keeps the PGDATA/sgbackup/ and postgresql.conf of the server the backup
-# came from, so it archives to the same path unless conf says otherwise;
-# the recovery target that server may itself have been restored with is
-# reset, so that without one in conf recovery replays all archived WAL.
-# Backups with tablespaces are not handled.
+# Restore backup NAME into NODE (made with PostgreSQL::Test::Cluster->new,
+# not initialised) with `sgbackup restore`: from the object storage of %o
+# config (its SGObjectStorage file) and secrets (its secrets directory), or
+# from the local repository %o repository.  %o args: more arguments of the
+# restore (a target); conf: more recovery settings, appended to
+# postgresql.auto.conf after those sgbackup writes, so that a target given
+# there wins.  The node gets its own port and socket directory; it keeps
+# the postgresql.conf of the server the backup came from, so it archives to
+# the same path unless conf says otherwise.  $s3 and $path are not used
+# (the configuration says where the backup is).
 sub restore_backup
 {
 	my ($s3, $path, $name, $node, %o) = @_;
-	my $repo = $o{repository};
-	my $dl = $repo ? "$repo/backups/$name" : PostgreSQL::Test::Utils::tempdir;
-	my $data = $node->data_dir;
-	my $fetch = $repo ? "sgbackup wal-fetch --repository $repo"
-	  : "SGBACKUP_SECRETS_DIRECTORY=$o{secrets} sgbackup wal-fetch --config $o{config}";
-	my ($rc) = $repo ? (0) : aws($s3, 's3', 'cp', '--recursive', '--quiet',
-		"s3://$s3->{bucket}/$path/backups/$name/", "$dl/");
-	die "could not download backup $name" if $rc != 0;
-	die "backup $name is not in the bucket (no base.tar.zst)" unless -e "$dl/base.tar.zst";
-	my @archives = grep { !m{/base\.tar\.zst$} } glob("$dl/*.tar*");
-	die "backup $name has tablespaces (@archives), which restore_backup does not handle"
-	  if @archives;
-	make_path($data);
-	chmod 0700, $data;
-	system("zstd -q -d -c '$dl/base.tar.zst' | tar -x -C '$data'") == 0
-	  or die "could not unpack $dl/base.tar.zst";
-	system('cp', "$dl/backup_manifest", "$data/") == 0 or die;
+	my @where = $o{repository} ? ('--repository', $o{repository}) : ('--config', $o{config});
+	my %env = $o{secrets} ? (SGBACKUP_SECRETS_DIRECTORY => $o{secrets}) : ();
+	my ($rc, $out, $err) = run_sgbackup(\%env, @where, 'restore', @{ $o{args} // [] },
+		$name, $node->data_dir);
+	die "sgbackup restore $name failed (exit $rc): $err" if $rc != 0;
 	my $host = $node->host;
 	my $port = $node->port;
 	$node->append_conf('postgresql.conf', qq{
 port = $port
 unix_socket_directories = '$host'
-restore_command = '$fetch %f %p'
-recovery_target = ''
-recovery_target_name = ''
-recovery_target_time = ''
-recovery_target_xid = ''
-recovery_target_lsn = ''
-recovery_target_action = 'pause'
-} . ($o{conf} // ''));
-	$node->append_conf('recovery.signal', '');
+});
+	$node->append_conf('postgresql.auto.conf', $o{conf}) if $o{conf};
 	return;
 }
 

@@ -41,8 +41,8 @@ my $restored = PostgreSQL::Test::Cluster->new('restored');
 restore_backup($s3, $prefix, $name, $restored, config => $st->{config},
 	secrets => $st->{secrets}, conf => "archive_mode = off\nrecovery_target = 'immediate'\n");
 $restored->start;
-ok($restored->poll_query_until('postgres', 'SELECT pg_is_in_recovery() AND pg_last_wal_replay_lsn() IS NOT NULL'),
-	'the restored backup reaches consistency');
+ok($restored->poll_query_until('postgres', 'SELECT NOT pg_is_in_recovery()'),
+	'the restored backup reaches consistency and is promoted');
 is($restored->safe_psql('postgres', 'SELECT md5(string_agg(b, NULL ORDER BY g)) FROM r'), $sum,
 	'it holds the same data');
 $restored->stop;

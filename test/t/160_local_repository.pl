@@ -4,10 +4,10 @@
 # A server archives into the directory and takes a backup; the directory
 # holds the WAL and the backup as plain files (wal/<name>, backups/<name>/),
 # with no temporary file left; the view and `sgbackup --repository DIR
-# backup-list` list it; the backup, copied out of the directory and
-# unpacked by SgTest.pm's restore_backup (repository => DIR), is restored
-# with restore_command = 'sgbackup wal-fetch --repository DIR' and holds the
-# data; `sgbackup wal-fetch` (with --repository and with
+# backup-list` list it; the backup, restored from the directory by
+# `sgbackup restore --repository DIR` (SgTest.pm's restore_backup), replays
+# with restore_command = 'sgbackup wal-fetch' from the directory and holds
+# the data; `sgbackup wal-fetch` (with --repository and with
 # SGBACKUP_REPOSITORY_PATH) fetches a segment identical to the server's.
 use strict;
 use warnings;
