@@ -4,9 +4,10 @@
 # installs what it needs, builds and installs sgbackup, starts a local S3 server
 # (Ceph RADOS Gateway on 127.0.0.1), runs a throwaway PostgreSQL 15 whose WAL
 # goes to S3 through archive_library = 'sgbackup', takes a base backup into S3
-# with sgbackup_start(), writes more rows, then restores: the backup is
-# downloaded from S3 into a new data directory, checked with pg_verifybackup,
-# and the server replays WAL fetched by restore_command = 'sgbackup wal-fetch'.
+# with sgbackup_start(), writes more rows, then restores: `sgbackup restore
+# LATEST` brings the backup from S3 into a new data directory (checked with
+# pg_verifybackup) with the recovery settings, and the server replays WAL
+# fetched by restore_command = 'sgbackup wal-fetch'.
 # It checks that every row came back.  On exit, also on failure, it stops the
 # servers it started (PostgreSQL, and the gateway unless one was already
 # running), unless SG_KEEP_SERVERS=1.
@@ -101,20 +102,12 @@ msg "3. what is in the bucket (awscli)"
 sg_aws s3 ls --recursive "s3://$SG_TEST_S3_BUCKET/$prefix/" | sed 's/^/   /'
 SGBACKUP_SECRETS_DIRECTORY=$demo/secrets sgbackup --config "$demo/objectstorage.yaml" backup-list | sed 's/^/   /'
 
-msg "4. restore: the base backup downloaded from S3, then WAL fetched by sgbackup wal-fetch"
-sg_aws s3 cp --quiet --recursive "s3://$SG_TEST_S3_BUCKET/$prefix/backups/$backup/" "$demo/download/"
-mkdir -p "$demo/restored"
-zstd -q -d -c "$demo/download/base.tar.zst" | tar -x -C "$demo/restored"
-cp "$demo/download/backup_manifest" "$demo/restored/"
-chown -R postgres: "$demo/restored" "$demo/download"
-chmod 700 "$demo/restored"
+msg "4. restore: sgbackup restore LATEST (the backup from S3, checked against its manifest), then WAL fetched by sgbackup wal-fetch"
+as_pg env SGBACKUP_SECRETS_DIRECTORY="$demo/secrets" \
+	sgbackup --config "$demo/objectstorage.yaml" restore LATEST "$demo/restored" | sed 's/^/   /'
 as_pg pg_verifybackup -n "$demo/restored" | sed 's/^/   /'
-cat >> "$demo/restored/postgresql.conf" <<CONF
-archive_mode = off
-restore_command = 'SGBACKUP_SECRETS_DIRECTORY=$demo/secrets sgbackup wal-fetch --config $demo/objectstorage.yaml %f %p'
-recovery_target_action = promote
-CONF
-as_pg touch "$demo/restored/recovery.signal"
+# the restored server does not archive over the demo's own WAL
+echo "archive_mode = off" | as_pg tee -a "$demo/restored/postgresql.conf" >/dev/null
 as_pg pg_ctl -D "$demo/restored" -l "$demo/restored.log" -w -t 300 start >/dev/null
 recovered() { [ "$(psql_demo 'SELECT pg_is_in_recovery()')" = f ]; }
 wait_until 120 "recovery to finish" recovered
