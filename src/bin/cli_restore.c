@@ -266,7 +266,9 @@ show_progress(void *arg, int64_t bytes, int64_t files)
 	double		rate = t > 0 ? bytes / t : 0;
 	double		left = rate > 0 && run->total_bytes > bytes ? (run->total_bytes - bytes) / rate : 0;
 
-	if (!run->progress || (t - run->last_shown < 0.5 && bytes < run->total_bytes))
+	/* the first time, then every half second */
+	if (!run->progress || (run->last_shown > 0 && t - run->last_shown < 0.5 &&
+						   bytes < run->total_bytes))
 		return;
 	run->last_shown = t;
 	fprintf(stderr, "\r%lld/%lld MB, %lld files, %.0f MB/s, %.0f s left   ",

@@ -271,6 +271,19 @@ is($n->safe_psql('postgres', q{SELECT to_regclass('doomed') IS NULL}), 't',
 amcheck_ok($n, 'no target');
 $n->stop;
 
+# --- progress on a terminal, quiet when not on one, --json ---------------------------
+my $tty = PostgreSQL::Test::Cluster->new('tty');
+my $cmd = join(' ', map { "'$_'" } 'env', "SGBACKUP_SECRETS_DIRECTORY=$storage->{secrets}",
+	'sgbackup', '--config', $storage->{config}, 'restore', $b1, map_arg(), $tty->data_dir);
+($rc, $out, $err) = run_cmd([ 'script', '-qec', $cmd, '/dev/null' ]);
+is($rc, 0, 'a restore on a terminal (script) succeeds') or diag("$out$err");
+like($out, qr{\d+/\d+ MB, \d+ files, \d+ MB/s, \d+ s left}, 'it shows bytes, files, rate and time left');
+my $quiet = PostgreSQL::Test::Cluster->new('quiet');
+($rc, $out, $err) = restore($quiet, $b1, '--json', map_arg());
+is($rc, 0, 'a restore with --json succeeds');
+is($err, '', 'not on a terminal it writes nothing on stderr');
+like($out, qr/^\{"backup":"\Q$b1\E",.*"files":\d+/, '--json prints a summary');
+
 # --- an SGCluster's spec.initialData.restore ------------------------------------------
 open $fh, '>', "$tmp/cluster.yaml" or die;
 print $fh slurp($storage->{config}) . qq{---
