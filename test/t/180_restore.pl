@@ -240,6 +240,22 @@ is($rc, 2, 'a backup that is not completed is refused');
 like($err, qr/not completed|completed/, '... saying so') or diag($err);
 ($rc, $out, $err) = restore(PostgreSQL::Test::Cluster->new('nosuch'), 'nosuch');
 is($rc, 2, 'a backup that does not exist is refused');
+# the same backup, as if taken by PostgreSQL 14
+aws($s3, 's3', 'cp', '--quiet', "s3://$s3->{bucket}/$prefix/backups/$b1/metadata.json", "$tmp/meta.json");
+my $meta = slurp("$tmp/meta.json");
+$meta =~ s/"postgresVersionNum":\s*\d+/"postgresVersionNum":140010/ or die "no postgresVersionNum in $meta";
+open $fh, '>', "$tmp/meta14.json" or die;
+print $fh $meta;
+close $fh;
+aws($s3, 's3', 'cp', '--quiet', '--recursive', "s3://$s3->{bucket}/$prefix/backups/$b1/",
+	"s3://$s3->{bucket}/$prefix/backups/from14/");
+aws($s3, 's3', 'cp', '--quiet', "$tmp/meta14.json", "s3://$s3->{bucket}/$prefix/backups/from14/metadata.json");
+my $v14 = PostgreSQL::Test::Cluster->new('v14');
+($rc, $out, $err) = restore($v14, 'from14', map_arg());
+is($rc, 2, 'a backup of another major version is refused');
+like($err, qr/PostgreSQL 14, but .*postgres is PostgreSQL 15/, '... naming both versions') or diag($err);
+ok(!-e $v14->data_dir, '... before anything is written');
+aws($s3, 's3', 'rm', '--quiet', '--recursive', "s3://$s3->{bucket}/$prefix/backups/from14/");
 
 # --- point in time: time, LSN, name, XID, immediate, none ---------------------------
 my $n = restored_node('by_time', 'LATEST', '--target-time', $t);
