@@ -12,7 +12,8 @@
  *   sgbackup [--config FILE] verify NAME|LATEST [--to-latest] [--json]
  *
  * --repository DIR (or SGBACKUP_REPOSITORY_PATH) uses a local directory
- * instead of object storage (store_local.c).
+ * instead of object storage (store_local.c).  wal-fetch is in
+ * cli_wal_fetch.c.
  */
 #include <getopt.h>
 #include <signal.h>
@@ -25,15 +26,13 @@
 #include "backup_catalog.h"
 #include "cli_config.h"
 #include "cli_restore.h"
+#include "cli_wal_fetch.h"
 #include "backup_retention.h"
 #include "store.h"
 #include "sg_buf.h"
 #include "wal_store.h"
 
-#define EXIT_NOT_FOUND 1
 #define EXIT_FAILURE_ 2
-/* wal-fetch's failure: above 125, so that PostgreSQL stops recovery instead of ending it */
-#define EXIT_FETCH_FAILED 255
 
 static const char *usage_text =
 "sgbackup: WAL archiving and backups to S3 object storage or a local directory\n"
@@ -61,7 +60,11 @@ static const char *usage_text =
 "Settings come from SGBACKUP_* environment variables named after the\n"
 "server's settings (sgbackup.s3_bucket is SGBACKUP_S3_BUCKET).\n"
 "Exit status of wal-fetch: 0 stored file written, 1 no such file, 255 any\n"
-"other error (so that PostgreSQL stops recovery rather than end it early).\n";
+"other error (so that PostgreSQL stops recovery rather than end it early),\n"
+"after retrying it for SGBACKUP_WAL_FETCH_RETRY_SECONDS (default 60; 0: no\n"
+"retry), 128 + N when signal N (SIGTERM, SIGINT) stopped it.  wal-fetch of a\n"
+"segment also fetches the next SGBACKUP_DOWNLOAD_CONCURRENCY segments (default\n"
+"4; 1: none) into .sgbackup-prefetch/ next to DEST, for the next calls.\n";
 
 static int
 fail(const sg_error *err)
@@ -109,31 +112,6 @@ cmd_wal_push(const char *config_path, const char *path)
 	sg_config_free(&o);
 	free(copy);
 	return ok ? 0 : fail(&err);
-}
-
-static int
-cmd_wal_fetch(const char *config_path, const char *name, const char *dest)
-{
-	sg_config	o;
-	sg_error	err;
-	sg_store   *st;
-	int			rc;
-
-	sg_error_clear(&err);
-	if (!wal_name_valid(name))
-		sg_error_set(&err, SG_ERR_CONFIG, "\"%s\" is not the name of a WAL file", name);
-	else if ((st = open_store(config_path, &o, &err)) != NULL)
-	{
-		rc = wal_fetch(st, name, dest, &err);
-		sg_store_free(st);
-		sg_config_free(&o);
-		if (rc == 1)
-			return 0;
-		if (rc == 0)
-			return EXIT_NOT_FOUND;	/* quietly: recovery probes for files */
-	}
-	cli_report(&err);
-	return EXIT_FETCH_FAILED;
 }
 
 static void
@@ -306,12 +284,12 @@ main(int argc, char **argv)
 	if (strcmp(cmd, "wal-push") == 0 && argc - optind == 1)
 		return cmd_wal_push(config_path, argv[optind]);
 	if (strcmp(cmd, "wal-fetch") == 0 && argc - optind == 2)
-		return cmd_wal_fetch(config_path, argv[optind], argv[optind + 1]);
+		return cli_wal_fetch(config_path, argv[optind], argv[optind + 1]);
 	if (strcmp(cmd, "wal-fetch") == 0)
 	{
 		fputs("sgbackup: wal-fetch takes a WAL file name and a destination path\n\n", stderr);
 		fputs(usage_text, stderr);
-		return EXIT_FETCH_FAILED;
+		return WAL_FETCH_FAILED;
 	}
 	if (strcmp(cmd, "backup-list") == 0 && argc == optind)
 		return cmd_backup_list(config_path, json);
