@@ -44,7 +44,7 @@
 
 #define BACKOFF_FIRST_S	0.5		/* the first pause between attempts */
 #define BACKOFF_MAX_S	8.0		/* pauses double up to this */
-#define PREFETCH_RETRY_S 10		/* a prefetch gives up retrying after this */
+#define PREFETCH_RETRY_S 10		/* a prefetch retries no longer than this */
 #define SEGMENT_NAME_LEN 24
 #define SEGMENT_MIN		((int64_t) 1 << 20) /* wal_segment_size limits */
 #define SEGMENT_MAX		((int64_t) 1 << 30)
@@ -216,7 +216,10 @@ attempt(fetch_call *fc, double seconds, sg_error *err)
 /*
  * Attempts until one fetches the file or finds it missing, pausing 0.5 s
  * doubling to 8 s between them, for fc->budget seconds; -1 after that or
- * when a signal came, with the last failure in fc->err.
+ * when a signal came, with the last failure in fc->err.  A configuration
+ * error (SG_ERR_CONFIG: a bad setting or file, a wrong region, a
+ * certificate that does not verify) is not retried: it stays until someone
+ * fixes it, and exits 255 all the same.
  */
 static int
 fetch_with_retry(fetch_call *fc)
@@ -234,7 +237,7 @@ fetch_with_retry(fetch_call *fc)
 		sg_error_clear(&fc->err);
 		rc = attempt(fc, deadline - now_s(), &fc->err);
 		left = deadline - now_s();
-		if (rc >= 0 || stop_signal || left <= 0)
+		if (rc >= 0 || stop_signal || left <= 0 || fc->err.kind == SG_ERR_CONFIG)
 			return rc;
 		pause = backoff < left ? backoff : left;
 		fprintf(stderr, "sgbackup: warning: could not fetch WAL file \"%s\" (attempt %d): %s; retrying in %.1f s\n",
@@ -414,6 +417,7 @@ typedef struct batch
 	int			next;			/* the next one to take */
 	int			end;			/* none from here on is started */
 	int64_t		bandwidth;		/* each thread's share */
+	int			retry_seconds;	/* how long a thread's store retries */
 	pthread_mutex_t lock;
 } batch;
 
@@ -450,7 +454,7 @@ prefetch_thread(void *arg)
 	int			i;
 
 	sg_error_clear(&err);
-	set_limits(&limits, PREFETCH_RETRY_S, b->bandwidth);
+	set_limits(&limits, b->retry_seconds, b->bandwidth);
 	st = sg_store_open(&b->config->storage, b->config->secrets_directory, &limits, &err);
 	if (st == NULL)
 	{
@@ -545,6 +549,7 @@ prefetch(fetch_call *fc, const char *cache)
 	memset(&b, 0, sizeof(b));
 	b.config = &fc->config;
 	b.cache = cache;
+	b.retry_seconds = fc->budget < PREFETCH_RETRY_S ? fc->budget : PREFETCH_RETRY_S;
 	batch_plan(&b, fc->name, n, st.st_size);
 	if (b.count > 0)
 		batch_run(&b, n);
@@ -567,7 +572,7 @@ exit_status(fetch_call *fc, int rc)
 	if (rc == 0)
 		return WAL_FETCH_NOT_FOUND; /* quietly: recovery probes for files */
 	cli_report(&fc->err);
-	if (fc->attempts > 0)
+	if (fc->attempts > 0 && fc->err.kind != SG_ERR_CONFIG)
 		fprintf(stderr, "sgbackup: gave up on WAL file \"%s\" after %d attempt%s in %.1f s (%s=%d); "
 				"recovery stops here instead of ending early\n",
 				fc->name, fc->attempts, fc->attempts == 1 ? "" : "s",
