@@ -17,7 +17,8 @@ use Test::More;
 our @EXPORT = qw(s3_env write_secrets storage_yaml aws wait_for_query
   run_sgbackup slurp unique_prefix tcp_proxy_start tcp_proxy_stop
   restore_backup gateway_storage archiving_node sgbackup_node
-  wait_for_streaming multipart_uploads wait_for_multipart next_wal);
+  wait_for_streaming multipart_uploads wait_for_multipart next_wal
+  wait_for_postmaster_exit);
 
 # what the tests themselves run: missing, it is a failure of the test run
 # (scripts/install-deps.sh installs the tools), never a reason to skip
@@ -259,6 +260,20 @@ sub next_wal
 	$node->safe_psql('postgres',
 		'CREATE TABLE IF NOT EXISTS sgtest_wal (i int); INSERT INTO sgtest_wal VALUES (1)');
 	return $node->safe_psql('postgres', 'SELECT pg_walfile_name(pg_switch_wal())');
+}
+
+# Wait up to SECONDS (default 120) for the postmaster of NODE to exit by
+# itself (a FATAL in the startup process, say) and tell NODE it is stopped;
+# false if it still runs
+sub wait_for_postmaster_exit
+{
+	my ($node, $seconds) = @_;
+	my $pidfile = $node->data_dir . '/postmaster.pid';
+	my $until = time + ($seconds || 120);
+	select(undef, undef, undef, 0.2) while -e $pidfile && time < $until;
+	return 0 if -e $pidfile;
+	$node->_update_pid(-1);
+	return 1;
 }
 
 # The walsender's pid once a base backup of NODE streams database files;
