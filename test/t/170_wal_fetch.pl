@@ -14,7 +14,8 @@
 # X+1 is served from it even once deleted from the bucket; the SGCluster's
 # downloadConcurrency and SGBACKUP_DOWNLOAD_CONCURRENCY set how many;
 # 1 and nothing on stderr for a segment not in storage, which removes the
-# cache; a stored X.partial is never served as X; 255 after retrying for
+# cache; a stored X.partial is never served as X; 255 for a bucket that does
+# not exist, at once for a configuration error, after retrying for
 # SGBACKUP_WAL_FETCH_RETRY_SECONDS with the gateway unreachable; SIGTERM ends
 # the retries at once with exit status 143.
 use strict;
@@ -229,6 +230,22 @@ is($rc, 0, "wal-fetch $partial_of.partial fetches the .partial file itself") or 
 	'--config', $storage->{config}, $segs[4], "$tmp/no/such/dir/RECOVERYXLOG");
 is($rc, 255, 'a destination that cannot be written: exit status 255');
 like($err, qr/could not create file/, '... saying why');
+
+my $no_bucket = "$tmp/no-bucket.yaml";
+{
+	open my $fh, '>', $no_bucket or die "$no_bucket: $!";
+	print $fh storage_yaml(
+		name => 'walfetch',
+		bucket => "sgbackup-no-such-bucket-$$/p",
+		endpoint => $s3->{http},
+		region => $s3->{region},
+		secret => 'creds');
+	close $fh;
+}
+($rc, $out, $err) = run_sgbackup({ %env, SGBACKUP_WAL_FETCH_RETRY_SECONDS => 0 }, 'wal-fetch',
+	'--config', $no_bucket, $missing, "$wal/RECOVERYXLOG");
+is($rc, 255, 'a bucket that does not exist (S3 answers 404 too): exit status 255, not 1');
+like($err, qr/bucket "sgbackup-no-such-bucket-\d+" does not exist/, '... saying so');
 
 my $t0 = time;
 ($rc, $out, $err) = run_sgbackup({}, 'wal-fetch', '--repository', 'relative/dir',
