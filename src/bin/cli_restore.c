@@ -396,6 +396,9 @@ run_restore(restore_run *run, const sg_config *o, sg_store *st, sg_error *err)
 	restore_options ro = {run->pgdata, map_tablespace, run, show_progress, run};
 	bool		ok;
 
+	/* an SGCluster's spec.initialData.restore.downloadDiskConcurrency wins */
+	if (o->restore_download_disk_concurrency > 0)
+		src.concurrency = o->restore_download_disk_concurrency;
 	/* sgbackup.max_network_bandwidth, shared by the parallel reads */
 	limits.max_bandwidth = o->max_network_bandwidth / (src.concurrency > 0 ? src.concurrency : 1);
 	sg_buf_init(&manifest);
