@@ -71,17 +71,6 @@ psql_run()
 		-U postgres -d postgres "$@"
 }
 
-# s3 ARGS...: awscli against the gateway over TLS
-s3()
-{
-	AWS_ACCESS_KEY_ID="$SG_TEST_S3_ACCESS_KEY" \
-	AWS_SECRET_ACCESS_KEY="$SG_TEST_S3_SECRET_KEY" \
-	AWS_DEFAULT_REGION="$SG_TEST_S3_REGION" \
-	AWS_REQUEST_CHECKSUM_CALCULATION=when_required \
-	AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null \
-	"$AWS" --endpoint-url "$SG_TEST_S3_HTTPS" --ca-bundle "$SG_TEST_S3_CA_FILE" "$@"
-}
-
 # list_objects PREFIX: "size key" lines of every object under PREFIX/
 list_objects()
 {
@@ -386,12 +375,6 @@ mbps()
 kb()
 {
 	awk -v k="$(field "$1" "$2")" 'BEGIN { if (k + 0 > 0) printf "%.1f", k / 1024; else printf "-" }'
-}
-
-ratio()
-{
-	awk -v a="$1" -v b="$2" 'BEGIN {
-		if (a + 0 > 0 && b + 0 > 0) printf "%.2f", a / b; else printf "-" }'
 }
 
 report()
