@@ -40,26 +40,13 @@ REPO=$(dirname "$BENCH_DIR")
 # shellcheck source=bench/lib.sh
 . "$REPO/bench/lib.sh"
 
-PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 SCALE=${BENCH_SCALE:-60}
 HEX_MB=${BENCH_HEX_MB:-384}
 KINDS=${BENCH_KINDS:-pgbench hex}
 ARCHIVERS=${BENCH_ARCHIVERS:-sgbackup pgbackrest basic_archive}
 TIMEOUT=${BENCH_TIMEOUT:-300}
 STALL=${BENCH_STALL:-60}
-QUIET_WAIT=${BENCH_QUIET_WAIT:-30}
-KEEP=${BENCH_KEEP:-0}
-RGW_DIR=${BENCH_RGW_DIR:-/tmp/sgbackup-rgw}
 PORT=${BENCH_PORT:-55439}
-PG_USER=postgres
-RUN=$(date +%Y%m%d-%H%M%S)-$$
-AWS=/usr/bin/aws
-export LC_ALL=C
-
-WORK=
-RUNNING=()			# data directories of servers started by this script
-PREFIXES=()			# object prefixes written by this run
-FAILED=0
 
 # ----- helpers -----------------------------------------------------------
 
@@ -197,16 +184,10 @@ bench_sgbackup()
 	local kind=$1 pgdata prefix=bench-$RUN-sgbackup-$1
 	pgdata=$(copy_backlog "$kind" sgbackup)
 	PREFIXES+=("$prefix")
-	pg_write "$pgdata/bench.conf" <<EOF
-shared_preload_libraries = 'sgbackup'
-sgbackup.s3_bucket = '$SG_TEST_S3_BUCKET/$prefix'
-sgbackup.s3_endpoint = '$SG_TEST_S3_HTTPS'
-sgbackup.s3_region = '$SG_TEST_S3_REGION'
-sgbackup.s3_force_path_style = on
-sgbackup.s3_ca_file = '$SG_TEST_S3_CA_FILE'
-sgbackup.compression = 'zstd'
-${BENCH_SGBACKUP_CONF:-}
-EOF
+	{
+		echo "sgbackup.compression = 'zstd'"
+		sgbackup_conf "$prefix"
+	} | pg_write "$pgdata/bench.conf"
 	pg_start "$pgdata" AWS_ACCESS_KEY_ID="$SG_TEST_S3_ACCESS_KEY" \
 		AWS_SECRET_ACCESS_KEY="$SG_TEST_S3_SECRET_KEY"
 	psql_run -c 'create extension if not exists sgbackup' >/dev/null 2>&1 ||
@@ -251,49 +232,11 @@ check_sgbackup()
 
 bench_pgbackrest()
 {
-	local kind=$1 pgdata prefix=bench-$RUN-pgbackrest-$1 conf hostport host port
+	local kind=$1 pgdata prefix=bench-$RUN-pgbackrest-$1 conf
 	pgdata=$(copy_backlog "$kind" pgbackrest)
 	PREFIXES+=("$prefix")
-	hostport=${SG_TEST_S3_HTTPS#https://}
-	hostport=${hostport%%/*}
-	host=${hostport%:*}
-	port=${hostport##*:}
-	[ "$port" != "$hostport" ] || port=443
 	conf=$WORK/$kind/pgbackrest.conf
-	mkdir -p "$WORK/$kind/pgbackrest-spool" "$WORK/$kind/pgbackrest-log"
-	chown "$PG_USER:" "$WORK/$kind/pgbackrest-spool" "$WORK/$kind/pgbackrest-log" 2>/dev/null || true
-	# pgBackRest checks only DNS names in the certificate (the test one
-	# names localhost as well as IP:127.0.0.1)
-	[ "$host" != 127.0.0.1 ] || host=localhost
-	(umask 077; pg_write "$conf") <<EOF
-[global]
-repo1-type=s3
-repo1-path=/$prefix
-repo1-s3-bucket=$SG_TEST_S3_BUCKET
-repo1-s3-endpoint=$host
-repo1-storage-port=$port
-repo1-storage-ca-file=$SG_TEST_S3_CA_FILE
-repo1-s3-uri-style=path
-repo1-s3-region=$SG_TEST_S3_REGION
-repo1-s3-key=$SG_TEST_S3_ACCESS_KEY
-repo1-s3-key-secret=$SG_TEST_S3_SECRET_KEY
-compress-type=zst
-compress-level=3
-archive-async=y
-process-max=2
-spool-path=$WORK/$kind/pgbackrest-spool
-lock-path=$WORK/$kind/pgbackrest-spool
-log-path=$WORK/$kind/pgbackrest-log
-log-level-console=warn
-log-level-stderr=warn
-log-level-file=info
-
-[bench]
-pg1-path=$pgdata
-pg1-port=$PORT
-pg1-socket-path=$WORK/sock
-pg1-user=postgres
-EOF
+	pgbackrest_conf "$conf" "$WORK/$kind" "$prefix" "$pgdata" "$PORT" archive-async=y
 	pg_start "$pgdata"
 	as_pg /usr/bin/pgbackrest --config="$conf" --stanza=bench stanza-create \
 		>"$WORK/$kind/pgbackrest-stanza.log" 2>&1 ||

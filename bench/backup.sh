@@ -44,24 +44,12 @@ REPO=$(dirname "$BENCH_DIR")
 # shellcheck source=bench/lib.sh
 . "$REPO/bench/lib.sh"
 
-PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 SCALE=${BENCH_SCALE:-30}
 TEXT_MB=${BENCH_TEXT_MB:-150}
 ROUNDS=${BENCH_ROUNDS:-2}
-QUIET_WAIT=${BENCH_QUIET_WAIT:-30}
 TIMEOUT=${BENCH_TIMEOUT:-1800}
-KEEP=${BENCH_KEEP:-0}
-RGW_DIR=${BENCH_RGW_DIR:-/tmp/sgbackup-rgw}
 BASE_PORT=${BENCH_PORT:-55449}
-PG_USER=postgres
-RUN=$(date +%Y%m%d-%H%M%S)-$$
-AWS=/usr/bin/aws
-export LC_ALL=C
 
-WORK=
-RUNNING=()			# data directories of servers started by this script
-PREFIXES=()			# object prefixes written by this run
-FAILED=0
 SG_PREFIX=bench-$RUN-backup-sgbackup
 PB_PREFIX=bench-$RUN-backup-pgbackrest
 
@@ -91,7 +79,7 @@ verify_sgbackup()
 
 report()
 {
-	local round sg pb noisy
+	local round sg pb
 	echo
 	echo "Full backup benchmark ($RUN): database $DB_MB MB (pgbench -s $SCALE + $TEXT_MB MB random hex text),"
 	echo "sgbackup backup size ${SG_SIZE_MB:--} MB; MB = 2^20 bytes; wall-clock seconds of the backup command"
@@ -113,18 +101,10 @@ report()
 	printf '%-6s | %9s %10s | %9s %10s | %12s\n' best "${sg:--}" "" "${pb:--}" "" "$(ratio "$pb" "$sg")"
 	echo "(sg1: sgbackup ran first in that round; pb1: pgBackRest first)"
 	echo "goal: pgBackRest seconds / sgbackup seconds >= 1.5 (best: $(ratio "$pb" "$sg"))"
-	noisy=$(noisy_rounds)
-	[ -z "$noisy" ] ||
-		echo "warning: other processes kept the CPUs busy just before these backups, figures are noisy:$noisy"
+	noisy_warning backups
 }
 
 # ----- set-up and clean-up ----------------------------------------------
-
-# the pgBackRest configuration file of this run, for bench_cleanup
-bench_pgbackrest_confs()
-{
-	[ -z "$WORK" ] || echo "$WORK/pgbackrest.conf"
-}
 
 setup()
 {

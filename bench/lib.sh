@@ -6,13 +6,30 @@
 # their full backups, unpacking and checking an sgbackup backup, and a
 # benchmark's set-up and clean-up.
 #
-# Expects PG_USER, PGBIN, REPO, RGW_DIR, KEEP, WORK, AWS, TIMEOUT, QUIET_WAIT,
-# RUNNING=() and PREFIXES=() to be set, and msg/die/at_exit/start_gateway/
-# now_ms from scripts/lib.sh.  The cluster helpers also use SCALE, TEXT_MB,
+# Sets the settings every benchmark shares (PGBIN, BENCH_QUIET_WAIT,
+# BENCH_KEEP, BENCH_RGW_DIR: see the benchmarks) and expects REPO and
+# TIMEOUT to be set, and msg/die/at_exit/start_gateway/now_ms from
+# scripts/lib.sh.  The cluster helpers also use SCALE, TEXT_MB,
 # BASE_PORT, ROUNDS, SG_PREFIX, PB_PREFIX, FAILED and the associative arrays
 # PORT_OF (data directory -> port), SECONDS_OF, STORED_OF, NAME_OF and
 # BUSY_OF ("tool round" -> seconds, stored MB, backup name, CPU share of
 # other processes just before), and set DB_MB and SG_SIZE_MB.
+
+# ----- settings every benchmark shares ----------------------------------
+
+PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
+QUIET_WAIT=${BENCH_QUIET_WAIT:-30}
+KEEP=${BENCH_KEEP:-0}
+RGW_DIR=${BENCH_RGW_DIR:-/tmp/sgbackup-rgw}
+PG_USER=postgres
+RUN=$(date +%Y%m%d-%H%M%S)-$$
+AWS=/usr/bin/aws
+export LC_ALL=C
+
+WORK=
+RUNNING=()			# data directories of servers started by this script
+PREFIXES=()			# object prefixes written by this run
+FAILED=0
 
 # ----- PostgreSQL --------------------------------------------------------
 
@@ -149,15 +166,17 @@ best()
 	echo "$b"
 }
 
-# noisy_rounds: the "tool round" keys of BUSY_OF (CPU share of other
-# processes just before) above 10%, with the share
-noisy_rounds()
+# noisy_warning WHAT: a warning line naming the "tool round" keys of BUSY_OF
+# (CPU share of other processes just before) above 10%, if any
+noisy_warning()
 {
-	local key
+	local key noisy=
 	for key in "${!BUSY_OF[@]}"; do
-		awk -v b="${BUSY_OF[$key]}" -v k="$key" \
-			'BEGIN { if (b > 0.10) printf " %s (%.0f%%)", k, b * 100 }'
+		noisy+=$(awk -v b="${BUSY_OF[$key]}" -v k="$key" \
+			'BEGIN { if (b > 0.10) printf " %s (%.0f%%)", k, b * 100 }')
 	done
+	[ -z "$noisy" ] ||
+		echo "warning: other processes kept the CPUs busy just before these $1, figures are noisy:$noisy"
 }
 
 # ----- the template cluster ----------------------------------------------
@@ -224,6 +243,21 @@ require_sgbackup()
 		die "sgbackup is not installed (run make install at the top of the repository)"
 }
 
+# sgbackup_conf PREFIX: postgresql.conf lines loading sgbackup, with the
+# gateway under PREFIX as its store, and BENCH_SGBACKUP_CONF
+sgbackup_conf()
+{
+	cat <<EOF
+shared_preload_libraries = 'sgbackup'
+sgbackup.s3_bucket = '$SG_TEST_S3_BUCKET/$1'
+sgbackup.s3_endpoint = '$SG_TEST_S3_HTTPS'
+sgbackup.s3_region = '$SG_TEST_S3_REGION'
+sgbackup.s3_force_path_style = on
+sgbackup.s3_ca_file = '$SG_TEST_S3_CA_FILE'
+${BENCH_SGBACKUP_CONF:-}
+EOF
+}
+
 # setup_sgbackup: WORK/sgbackup, a copy of the template archiving to
 # SG_PREFIX with sgbackup's archive module (more settings from
 # BENCH_SGBACKUP_CONF), started
@@ -232,17 +266,10 @@ setup_sgbackup()
 	local pgdata=$WORK/sgbackup
 	copy_template sgbackup $((BASE_PORT + 1))
 	PREFIXES+=("$SG_PREFIX")
-	pg_write "$pgdata/bench.conf" -a <<EOF
-shared_preload_libraries = 'sgbackup'
-archive_mode = on
-archive_library = 'sgbackup'
-sgbackup.s3_bucket = '$SG_TEST_S3_BUCKET/$SG_PREFIX'
-sgbackup.s3_endpoint = '$SG_TEST_S3_HTTPS'
-sgbackup.s3_region = '$SG_TEST_S3_REGION'
-sgbackup.s3_force_path_style = on
-sgbackup.s3_ca_file = '$SG_TEST_S3_CA_FILE'
-${BENCH_SGBACKUP_CONF:-}
-EOF
+	{
+		sgbackup_conf "$SG_PREFIX"
+		printf '%s\n' "archive_mode = on" "archive_library = 'sgbackup'"
+	} | pg_write "$pgdata/bench.conf" -a
 	pg_start "$pgdata" AWS_ACCESS_KEY_ID="$SG_TEST_S3_ACCESS_KEY" \
 		AWS_SECRET_ACCESS_KEY="$SG_TEST_S3_SECRET_KEY"
 	psql_on "$pgdata" -c 'create extension sgbackup' >/dev/null
@@ -318,14 +345,14 @@ verify_pgdata()
 
 # ----- pgBackRest --------------------------------------------------------
 
-# setup_pgbackrest: WORK/pgbackrest, a copy of the template archiving to
-# PB_PREFIX with pgbackrest archive-push (configuration WORK/pgbackrest.conf,
-# stanza bench), started
-setup_pgbackrest()
+# pgbackrest_conf CONF DIR PREFIX PGDATA PORT [LINE...]: write pgBackRest's
+# configuration file CONF: the gateway as repository under PREFIX, zstd 3,
+# process-max 2, spool, lock and log folders under DIR, the LINEs, and
+# stanza bench for the server of PGDATA on PORT
+pgbackrest_conf()
 {
-	local pgdata=$WORK/pgbackrest conf=$WORK/pgbackrest.conf hostport host port
-	copy_template pgbackrest $((BASE_PORT + 2))
-	PREFIXES+=("$PB_PREFIX")
+	local conf=$1 dir=$2 prefix=$3 pgdata=$4 pgport=$5 hostport host port
+	shift 5
 	hostport=${SG_TEST_S3_HTTPS#https://}
 	hostport=${hostport%%/*}
 	host=${hostport%:*}
@@ -334,13 +361,14 @@ setup_pgbackrest()
 	# pgBackRest checks only DNS names in the certificate (the test one
 	# names localhost as well as IP:127.0.0.1)
 	[ "$host" != 127.0.0.1 ] || host=localhost
-	mkdir -p "$WORK/pgbackrest-spool" "$WORK/pgbackrest-log"
+	mkdir -p "$dir/pgbackrest-spool" "$dir/pgbackrest-log"
 	[ "$(id -u)" -ne 0 ] ||
-		chown "$PG_USER:" "$WORK/pgbackrest-spool" "$WORK/pgbackrest-log"
-	(umask 077; pg_write "$conf") <<EOF
+		chown "$PG_USER:" "$dir/pgbackrest-spool" "$dir/pgbackrest-log"
+	{
+		cat <<EOF
 [global]
 repo1-type=s3
-repo1-path=/$PB_PREFIX
+repo1-path=/$prefix
 repo1-s3-bucket=$SG_TEST_S3_BUCKET
 repo1-s3-endpoint=$host
 repo1-storage-port=$port
@@ -349,24 +377,38 @@ repo1-s3-uri-style=path
 repo1-s3-region=$SG_TEST_S3_REGION
 repo1-s3-key=$SG_TEST_S3_ACCESS_KEY
 repo1-s3-key-secret=$SG_TEST_S3_SECRET_KEY
-repo1-retention-full=$((ROUNDS + 1))
 compress-type=zst
 compress-level=3
 process-max=2
-start-fast=y
-spool-path=$WORK/pgbackrest-spool
-lock-path=$WORK/pgbackrest-spool
-log-path=$WORK/pgbackrest-log
+spool-path=$dir/pgbackrest-spool
+lock-path=$dir/pgbackrest-spool
+log-path=$dir/pgbackrest-log
 log-level-console=warn
 log-level-stderr=warn
 log-level-file=info
+EOF
+		printf '%s\n' "$@"
+		cat <<EOF
 
 [bench]
 pg1-path=$pgdata
-pg1-port=${PORT_OF[$pgdata]}
+pg1-port=$pgport
 pg1-socket-path=$WORK/sock
 pg1-user=postgres
 EOF
+	} | (umask 077; pg_write "$conf")
+}
+
+# setup_pgbackrest: WORK/pgbackrest, a copy of the template archiving to
+# PB_PREFIX with pgbackrest archive-push (configuration WORK/pgbackrest.conf,
+# stanza bench), started
+setup_pgbackrest()
+{
+	local pgdata=$WORK/pgbackrest conf=$WORK/pgbackrest.conf
+	copy_template pgbackrest $((BASE_PORT + 2))
+	PREFIXES+=("$PB_PREFIX")
+	pgbackrest_conf "$conf" "$WORK" "$PB_PREFIX" "$pgdata" "${PORT_OF[$pgdata]}" \
+		"repo1-retention-full=$((ROUNDS + 1))" start-fast=y
 	pg_write "$pgdata/bench.conf" -a <<EOF
 archive_mode = on
 archive_command = '/usr/bin/pgbackrest --config=$conf --stanza=bench archive-push %p'
@@ -416,6 +458,13 @@ wait_pgbackrest()
 }
 
 # ----- set-up and clean-up ----------------------------------------------
+
+# bench_pgbackrest_confs: the pgBackRest configuration files of this run,
+# for bench_cleanup (a benchmark with others defines its own)
+bench_pgbackrest_confs()
+{
+	[ -z "$WORK" ] || echo "$WORK/pgbackrest.conf"
+}
 
 # bench_setup TOOL...: check PostgreSQL, PG_USER and the TOOLs, make sure the
 # gateway serves (one started here stops on exit), load its settings, make

@@ -56,29 +56,17 @@ REPO=$(dirname "$BENCH_DIR")
 # shellcheck source=bench/lib.sh
 . "$REPO/bench/lib.sh"
 
-PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 SCALE=${BENCH_SCALE:-30}
 TEXT_MB=${BENCH_TEXT_MB:-150}
 ROUNDS=${BENCH_ROUNDS:-2}
 EXTRA=${BENCH_EXTRA-2 4 8 1 local}
 START=${BENCH_START:-1}
-QUIET_WAIT=${BENCH_QUIET_WAIT:-30}
 TIMEOUT=${BENCH_TIMEOUT:-1800}
-KEEP=${BENCH_KEEP:-0}
-RGW_DIR=${BENCH_RGW_DIR:-/tmp/sgbackup-rgw}
 BASE_PORT=${BENCH_PORT:-55459}
 CONCURRENCY=${SGBACKUP_DOWNLOAD_CONCURRENCY:-}
-PG_USER=postgres
-RUN=$(date +%Y%m%d-%H%M%S)-$$
-AWS=/usr/bin/aws
 SGBACKUP=$PGBIN/sgbackup
 PGBACKREST=/usr/bin/pgbackrest
-export LC_ALL=C
 
-WORK=
-RUNNING=()			# data directories of servers started by this script
-PREFIXES=()			# object prefixes written by this run
-FAILED=0
 SG_PREFIX=bench-$RUN-restore-sgbackup
 PB_PREFIX=bench-$RUN-restore-pgbackrest
 
@@ -146,6 +134,18 @@ timed()
 	return 1
 }
 
+# verified KEY DIR: note what KEY restored into DIR, which must pass
+# pg_verifybackup -n
+verified()
+{
+	note_stats "$1" "$2"
+	if verify_pgdata "$2" "$1"; then
+		CHECK_OF[$1]="pg_verifybackup ok"
+	else
+		fail "$1" "the restored directory does not verify"
+	fi
+}
+
 # ----- sgbackup ----------------------------------------------------------
 
 # storage_config: the SGObjectStorage of SG_PREFIX in WORK/storage.yaml, its
@@ -204,12 +204,7 @@ restore_sgbackup()
 	timed "$key" env SGBACKUP_SECRETS_DIRECTORY="$WORK/secrets" \
 		${how:+SGBACKUP_DOWNLOAD_CONCURRENCY="$how"} \
 		"$SGBACKUP" "${where[@]}" restore "${NAME_OF[sgbackup backup]}" "$dir" || return 0
-	note_stats "$key" "$dir"
-	if verify_pgdata "$dir" "$key"; then
-		CHECK_OF[$key]="pg_verifybackup ok"
-	else
-		fail "$key" "the restored directory does not verify"
-	fi
+	verified "$key" "$dir"
 }
 
 # ----- pgBackRest --------------------------------------------------------
@@ -251,13 +246,8 @@ restore_tar()
 	t0=$(now_ms)
 	sync -f "$dir"
 	SYNC_SECONDS=$(seconds_since "$t0")
-	note_stats "$key" "$dir"
 	as_pg cp "$WORK/download/backup_manifest" "$dir/"
-	if verify_pgdata "$dir" "$key"; then
-		CHECK_OF[$key]="pg_verifybackup ok"
-	else
-		fail "$key" "the unpacked directory does not verify"
-	fi
+	verified "$key" "$dir"
 }
 
 # ----- the restored servers ----------------------------------------------
@@ -313,7 +303,7 @@ row()
 
 report()
 {
-	local round tool sg pb tar how noisy
+	local round tool sg pb tar how
 	echo
 	echo "Restore benchmark ($RUN): database $DB_MB MB (pgbench -s $SCALE + $TEXT_MB MB random hex text); MB = 2^20 bytes"
 	echo "sgbackup backup ${NAME_OF[sgbackup backup]:--}: ${SG_SIZE_MB:--} MB, ${STORED_OF[sgbackup backup]:--} MB stored (zstd 1), taken in ${SECONDS_OF[sgbackup backup]:--} s"
@@ -350,18 +340,10 @@ report()
 	tar=$(best tar)
 	echo "best: sgbackup ${sg:--} s, pgBackRest ${pb:--} s, tar ${tar:--} s"
 	echo "goal: pgBackRest / sgbackup >= 3 (best: $(ratio "$pb" "$sg")); sgbackup / tar <= 1.3 (best: $(ratio "$sg" "$tar"))"
-	noisy=$(noisy_rounds)
-	[ -z "$noisy" ] ||
-		echo "warning: other processes kept the CPUs busy just before these restores, figures are noisy:$noisy"
+	noisy_warning restores
 }
 
 # ----- set-up and clean-up ----------------------------------------------
-
-# the pgBackRest configuration file of this run, for bench_cleanup
-bench_pgbackrest_confs()
-{
-	[ -z "$WORK" ] || echo "$WORK/pgbackrest.conf"
-}
 
 setup()
 {
