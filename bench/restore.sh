@@ -42,7 +42,7 @@
 #   BENCH_SGBACKUP_CONF    more postgresql.conf lines for the sgbackup cluster
 #   BENCH_KEEP=1           keep the work folder (and the objects)
 #   BENCH_RGW_DIR=/tmp/sgbackup-rgw
-#   BENCH_PORT=55459       port of the template cluster; the clusters of the
+#   BENCH_PORT=55469       port of the template cluster; the clusters of the
 #                          tools and the restored servers use the next four
 #   PGBIN=/usr/lib/postgresql/15/bin
 # Exit status: 0 when every backup and restore succeeded and checked out; 1
@@ -62,7 +62,7 @@ ROUNDS=${BENCH_ROUNDS:-2}
 EXTRA=${BENCH_EXTRA-2 4 8 1 local}
 START=${BENCH_START:-1}
 TIMEOUT=${BENCH_TIMEOUT:-1800}
-BASE_PORT=${BENCH_PORT:-55459}
+BASE_PORT=${BENCH_PORT:-55469}
 CONCURRENCY=${SGBACKUP_DOWNLOAD_CONCURRENCY:-}
 SGBACKUP=$PGBIN/sgbackup
 PGBACKREST=/usr/bin/pgbackrest
