@@ -49,11 +49,13 @@ typedef struct restore_args
 	const char *name;			/* NAME or LATEST */
 	const char *pgdata;
 	cli_target	target;
-	char	  **map_old;		/* --tablespace-mapping OLD=NEW */
-	char	  **map_new;
+	struct mapping
+	{
+		char	   *old;
+		char	   *new;
+	}		   *maps;			/* --tablespace-mapping OLD=NEW */
 	size_t		nmap;
 	size_t		map_cap;
-	size_t		map_cap2;
 	bool		force;
 	bool		json;
 } restore_args;
@@ -242,8 +244,8 @@ map_tablespace(void *arg, const char *oid, const char *target, sg_error *err)
 	const char *dir = target;
 
 	for (size_t i = 0; i < a->nmap; i++)
-		if (strcmp(a->map_old[i], target) == 0)
-			dir = a->map_new[i];
+		if (strcmp(a->maps[i].old, target) == 0)
+			dir = a->maps[i].new;
 	if (!prepare_directory(dir, "tablespace directory", a->force, err))
 	{
 		sg_error_detail(err, "Tablespace %s was in \"%s\"; --tablespace-mapping OLD=NEW puts it elsewhere.",
@@ -437,10 +439,9 @@ add_mapping(restore_args *a, const char *arg, sg_error *err)
 		sg_error_hint(err, "Use --tablespace-mapping OLDDIR=NEWDIR with absolute paths.");
 		return false;
 	}
-	a->map_old = sg_array_grow(a->map_old, sizeof(char *), a->nmap, &a->map_cap, 4);
-	a->map_new = sg_array_grow(a->map_new, sizeof(char *), a->nmap, &a->map_cap2, 4);
-	a->map_old[a->nmap] = strndup(arg, eq - arg);
-	a->map_new[a->nmap++] = sg_strdup(eq + 1);
+	a->maps = sg_array_grow(a->maps, sizeof(*a->maps), a->nmap, &a->map_cap, 4);
+	a->maps[a->nmap].old = strndup(arg, eq - arg);
+	a->maps[a->nmap++].new = sg_strdup(eq + 1);
 	return true;
 }
 
@@ -533,11 +534,10 @@ cmd_restore(int argc, char **argv, const char *config_path)
 	free(run.tablespaces);
 	for (size_t i = 0; i < a.nmap; i++)
 	{
-		free(a.map_old[i]);
-		free(a.map_new[i]);
+		free(a.maps[i].old);
+		free(a.maps[i].new);
 	}
-	free(a.map_old);
-	free(a.map_new);
+	free(a.maps);
 	cli_target_free(&a.target);
 	if (ok)
 		return 0;

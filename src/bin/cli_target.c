@@ -245,36 +245,6 @@ cli_target_text(const cli_target *t)
 
 /* ---- choosing the backup ---- */
 
-/* the listing of wal/: names, and the newest object's time */
-typedef struct wal_listing
-{
-	char	  **names;
-	int			n;
-	size_t		cap;
-	char		newest_time[40];
-} wal_listing;
-
-static bool
-add_wal(void *arg, const sg_store_entry *e)
-{
-	wal_listing *w = arg;
-	const char *name = e->key + 4;
-
-	w->names = sg_array_grow(w->names, sizeof(char *), w->n, &w->cap, 256);
-	w->names[w->n++] = sg_strdup(name);
-	if (e->last_modified && strcmp(e->last_modified, w->newest_time) > 0)
-		snprintf(w->newest_time, sizeof(w->newest_time), "%s", e->last_modified);
-	return true;
-}
-
-static void
-wal_listing_free(wal_listing *w)
-{
-	for (int i = 0; i < w->n; i++)
-		free(w->names[i]);
-	free(w->names);
-}
-
 /* the history of timeline tli (NULL for timeline 1) */
 static bool
 read_history(sg_store *st, uint32_t tli, timeline_history *h, sg_error *err)
@@ -335,13 +305,13 @@ int
 cli_choose_backup(sg_store *st, const backup_info *list, int n, const char *name,
 				  cli_target *t, sg_error *err)
 {
-	wal_listing w = {0};
+	wal_listing w;
 	timeline_history h;
 	uint32_t	tli;
 	int			chosen = -1;
 
 	memset(&h, 0, sizeof(h));
-	if (!sg_store_list(st, "wal/", NULL, add_wal, &w, err))
+	if (!wal_list(st, &w, err))
 		return -1;
 	tli = t->t.timeline;
 	if (tli == 0 && !t->t.timeline_current)

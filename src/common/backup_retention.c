@@ -538,25 +538,6 @@ retention_execute(sg_store *st, const retention_plan *plan, sg_error *err)
 	return sg_store_delete(st, (const char *const *) plan->wal, plan->nwal, err);
 }
 
-typedef struct name_list
-{
-	char	  **names;
-	int			n;
-	size_t		cap;
-} name_list;
-
-/* collect object names under wal/ (without the "wal/") */
-static bool
-collect_wal(void *arg, const sg_store_entry *e)
-{
-	name_list  *l = arg;
-	const char *name = strncmp(e->key, "wal/", 4) == 0 ? e->key + 4 : e->key;
-
-	l->names = sg_array_grow(l->names, sizeof(char *), l->n, &l->cap, 256);
-	l->names[l->n++] = sg_strdup(name);
-	return true;
-}
-
 /*
  * A history file for the plan (history_read_fn): one that is damaged, too
  * large or not stored by sgbackup leaves its timeline unknown, so that its
@@ -581,12 +562,12 @@ sg_retention_run(sg_store *st, int keep, backup_running_fn is_running,
 {
 	backup_info *backups = NULL;
 	int			nbackups = 0;
-	name_list	wal = {0};
+	wal_listing wal;
 	bool		ok;
 
 	memset(plan, 0, sizeof(*plan));
 	/* the WAL is listed first: a segment archived meanwhile is newer than every backup */
-	ok = sg_store_list(st, "wal/", NULL, collect_wal, &wal, err) &&
+	ok = wal_list(st, &wal, err) &&
 		backup_catalog_list(st, is_running, arg, &backups, &nbackups, err);
 	if (ok)
 		ok = retention_make_plan(backups, nbackups, wal.names, wal.n, keep,
@@ -594,8 +575,6 @@ sg_retention_run(sg_store *st, int keep, backup_running_fn is_running,
 			retention_execute(st, plan, err);
 	if (backups)
 		backup_list_free(backups, nbackups);
-	for (int i = 0; i < wal.n; i++)
-		free(wal.names[i]);
-	free(wal.names);
+	wal_listing_free(&wal);
 	return ok;
 }

@@ -54,29 +54,11 @@ find_backup(const backup_info *list, int n, const char *name, sg_error *err)
 	return -1;
 }
 
-/* the names under wal/ */
-typedef struct name_list
-{
-	char	  **names;
-	int			n;
-	size_t		cap;
-} name_list;
-
-static bool
-add_name(void *arg, const sg_store_entry *e)
-{
-	name_list  *l = arg;
-
-	l->names = sg_array_grow(l->names, sizeof(char *), l->n, &l->cap, 256);
-	l->names[l->n++] = sg_strdup(e->key + 4);
-	return true;
-}
-
 static void
 check_wal(const restore_source *src, const backup_info *b, bool to_latest,
 		  verify_report *r)
 {
-	name_list	l = {0};
+	wal_listing l;
 	timeline_history h;
 	sg_error	e;
 	wal_chain	gap;
@@ -85,7 +67,7 @@ check_wal(const restore_source *src, const backup_info *b, bool to_latest,
 
 	sg_error_clear(&e);
 	memset(&h, 0, sizeof(h));
-	ok = sg_store_list(src->store, "wal/", NULL, add_name, &l, &e);
+	ok = wal_list(src->store, &l, &e);
 	if (ok && to_latest && (tli = wal_latest_timeline(l.names, l.n)) > 1)
 	{
 		char		name[32];
@@ -113,9 +95,7 @@ check_wal(const restore_source *src, const backup_info *b, bool to_latest,
 		add_check(r, "wal", true, "%llu WAL files from %s to %s",
 				  (unsigned long long) gap.nsegments, gap.first, gap.last);
 	timeline_history_free(&h);
-	for (int i = 0; i < l.n; i++)
-		free(l.names[i]);
-	free(l.names);
+	wal_listing_free(&l);
 }
 
 static void

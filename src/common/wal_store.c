@@ -644,3 +644,32 @@ wal_fetch_mem(sg_store *st, const char *name, size_t max_bytes, sg_buf *out,
 		max_size = (int64_t) max_bytes;
 	return fetch_into(st, name, max_size, &sink, err);
 }
+
+static bool
+add_listed(void *arg, const sg_store_entry *e)
+{
+	wal_listing *l = arg;
+	const char *name = strncmp(e->key, "wal/", 4) == 0 ? e->key + 4 : e->key;
+
+	l->names = sg_array_grow(l->names, sizeof(char *), l->n, &l->cap, 256);
+	l->names[l->n++] = sg_strdup(name);
+	if (e->last_modified && strcmp(e->last_modified, l->newest_time) > 0)
+		snprintf(l->newest_time, sizeof(l->newest_time), "%s", e->last_modified);
+	return true;
+}
+
+bool
+wal_list(sg_store *st, wal_listing *out, sg_error *err)
+{
+	memset(out, 0, sizeof(*out));
+	return sg_store_list(st, "wal/", NULL, add_listed, out, err);
+}
+
+void
+wal_listing_free(wal_listing *l)
+{
+	for (int i = 0; i < l->n; i++)
+		free(l->names[i]);
+	free(l->names);
+	memset(l, 0, sizeof(*l));
+}

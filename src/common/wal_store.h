@@ -65,6 +65,19 @@ extern int	wal_fetch(sg_store *st, const char *name, const char *dest,
 extern int	wal_fetch_mem(sg_store *st, const char *name, size_t max_bytes,
 						  sg_buf *out, sg_error *err);
 
+/* the objects under wal/: names without the "wal/", and the newest one's time */
+typedef struct wal_listing
+{
+	char	  **names;
+	int			n;
+	size_t		cap;
+	char		newest_time[40];	/* "YYYY-MM-DDTHH:MM:SS.mmmZ", "" if none */
+} wal_listing;
+
+/* list wal/ into out (zeroed first; free with wal_listing_free) */
+extern bool wal_list(sg_store *st, wal_listing *out, sg_error *err);
+extern void wal_listing_free(wal_listing *l);
+
 /* true when name looks like a WAL file the archiver hands out */
 extern bool wal_name_valid(const char *name);
 
