@@ -27,6 +27,7 @@
 #                          CPUs idle (the figures are noisy otherwise)
 #   BENCH_TIMEOUT=1800     seconds one backup may take
 #   BENCH_SGBACKUP_CONF    more postgresql.conf lines for the sgbackup cluster
+#   BENCH_PGBACKREST_CONF  more pgbackrest.conf [global] lines (e.g. repo1-bundle=y)
 #                          (e.g. "sgbackup.upload_concurrency = 8")
 #   BENCH_KEEP=1           keep the work folder (and the objects)
 #   BENCH_RGW_DIR=/tmp/sgbackup-rgw

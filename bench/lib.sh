@@ -408,7 +408,7 @@ setup_pgbackrest()
 	copy_template pgbackrest $((BASE_PORT + 2))
 	PREFIXES+=("$PB_PREFIX")
 	pgbackrest_conf "$conf" "$WORK" "$PB_PREFIX" "$pgdata" "${PORT_OF[$pgdata]}" \
-		"repo1-retention-full=$((ROUNDS + 1))" start-fast=y
+		"repo1-retention-full=$((ROUNDS + 1))" start-fast=y ${BENCH_PGBACKREST_CONF:+"$BENCH_PGBACKREST_CONF"}
 	pg_write "$pgdata/bench.conf" -a <<EOF
 archive_mode = on
 archive_command = '/usr/bin/pgbackrest --config=$conf --stanza=bench archive-push %p'

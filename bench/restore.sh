@@ -40,6 +40,8 @@
 #                          the CPUs idle (the figures are noisy otherwise)
 #   BENCH_TIMEOUT=1800     seconds one backup or restore may take
 #   BENCH_SGBACKUP_CONF    more postgresql.conf lines for the sgbackup cluster
+#   BENCH_PGBACKREST_CONF  more pgbackrest.conf [global] lines, e.g.
+#                          "repo1-bundle=y" (small files bundled: fewer GETs)
 #   BENCH_KEEP=1           keep the work folder (and the objects)
 #   BENCH_RGW_DIR=/tmp/sgbackup-rgw
 #   BENCH_PORT=55469       port of the template cluster; the clusters of the
