@@ -537,6 +537,8 @@ exec_wal_fetch(const char *program, const char *prefix, const char *const *args,
 	}
 	else
 		setenv("SGBACKUP_REPOSITORY_PATH", unit_local_root, 1);
+	/* a corrupt object is retried for a minute by default: not here */
+	setenv("SGBACKUP_WAL_FETCH_RETRY_SECONDS", "0", 1);
 	execv("/proc/self/exe", (char *const *) argv);
 	_exit(125);
 }
