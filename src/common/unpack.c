@@ -21,6 +21,7 @@
 
 #include "sg_buf.h"
 #include "unpack.h"
+#include "unpack_writer.h"
 
 #define PROGRESS_EVERY (4 * 1024 * 1024)
 
@@ -33,7 +34,7 @@ typedef struct unpack_state
 	sg_error   *err;
 	bool		read_failed;	/* err holds the reader's error */
 	int64_t		reported;		/* bytes at the last progress call */
-	manifest_check check;		/* reused from file to file */
+	unpack_writer *writer;		/* writes and checks the files */
 } unpack_state;
 
 static la_ssize_t
@@ -168,38 +169,16 @@ unpack_link(unpack_state *s, struct archive_entry *e, const char *path)
 	return true;
 }
 
-static int
-open_output(unpack_state *s, const char *path, mode_t mode)
-{
-	char		full[4096];
-	bool		held = strcmp(path, UNPACK_HELD_BACK) == 0 && s->o->manifest_prefix[0] == '\0';
-	int			fd;
-
-	snprintf(full, sizeof(full), "%s/%s%s", s->o->dest, path, held ? UNPACK_HELD_SUFFIX : "");
-	if (!make_dirs(s, path, false))
-		return -1;
-	fd = open(full, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode & 0640);
-	if (fd < 0)
-		sg_error_set(s->err, SG_ERR_IO, "could not create file \"%s\": %s", full, strerror(errno));
-	return fd;
-}
-
+/* the full path of a file to write (its directories made), into full */
 static bool
-write_all(unpack_state *s, int fd, const char *path, const char *data, size_t len)
+output_path(unpack_state *s, const char *path, char *full, size_t size)
 {
-	while (len > 0)
-	{
-		ssize_t		n = write(fd, data, len);
+	bool		held = strcmp(path, UNPACK_HELD_BACK) == 0 && s->o->manifest_prefix[0] == '\0';
 
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return sg_error_set(s->err, SG_ERR_IO, "could not write file \"%s/%s\": %s",
-								s->o->dest, path, n < 0 ? strerror(errno) : "no space written");
-		data += n;
-		len -= n;
-	}
-	return true;
+	if (snprintf(full, size, "%s/%s%s", s->o->dest, path,
+				 held ? UNPACK_HELD_SUFFIX : "") >= (int) size)
+		return sg_error_set(s->err, SG_ERR_IO, "path too long: \"%s/%s\"", s->o->dest, path);
+	return make_dirs(s, path, false);
 }
 
 static void
@@ -212,17 +191,19 @@ report_progress(unpack_state *s)
 	}
 }
 
-/* the content of one regular file: written (unless checking only) and checked */
+/*
+ * The content of one regular file, handed to the writer thread, which
+ * writes it (unless checking only) and checks it; the size bound is
+ * checked here, as the bytes come
+ */
 static bool
 unpack_file(unpack_state *s, struct archive *a, struct archive_entry *e, const char *path)
 {
 	char		mpath[4096];
+	char		full[4096];
 	const manifest_file *f;
-	manifest_check *check = &s->check;
-	int			fd = -1;
 	int64_t		expected;
 	int64_t		done = 0;
-	bool		ok = true;
 
 	snprintf(mpath, sizeof(mpath), "%s%s", s->o->manifest_prefix, path);
 	if ((f = manifest_find(s->o->manifest, mpath)) == NULL)
@@ -238,9 +219,9 @@ unpack_file(unpack_state *s, struct archive *a, struct archive_entry *e, const c
 		return sg_error_set(s->err, SG_ERR_CORRUPT,
 							"file \"%s\" in archive \"%s\" has %lld bytes, backup_manifest says %lld",
 							mpath, s->name, (long long) archive_entry_size(e), (long long) expected);
-	if (s->o->dest && (fd = open_output(s, path, archive_entry_perm(e))) < 0)
+	if ((s->o->dest && !output_path(s, path, full, sizeof(full))) ||
+		!unpack_writer_begin(s->writer, s->o->dest ? full : NULL, archive_entry_perm(e), f, s->err))
 		return false;
-	manifest_check_begin(check, f);
 	for (;;)
 	{
 		const void *block;
@@ -251,31 +232,19 @@ unpack_file(unpack_state *s, struct archive *a, struct archive_entry *e, const c
 		if (r == ARCHIVE_EOF)
 			break;
 		if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
-		{
-			ok = archive_failed(s, a);
-			break;
-		}
+			return archive_failed(s, a);
 		if (offset != done || done + (int64_t) len > expected)
-		{
-			ok = sg_error_set(s->err, SG_ERR_CORRUPT,
-							  "file \"%s\" in archive \"%s\" does not match its size in backup_manifest (%lld bytes)",
-							  mpath, s->name, (long long) expected);
-			break;
-		}
-		manifest_check_update(check, block, len);
-		if (fd >= 0 && !(ok = write_all(s, fd, path, block, len)))
-			break;
+			return sg_error_set(s->err, SG_ERR_CORRUPT,
+								"file \"%s\" in archive \"%s\" does not match its size in backup_manifest (%lld bytes)",
+								mpath, s->name, (long long) expected);
+		if (!unpack_writer_write(s->writer, block, len, s->err))
+			return false;
 		done += len;
 		s->stats->bytes += len;
 		report_progress(s);
 	}
-	if (ok)
-		ok = manifest_check_end(check, s->err);
-	if (fd >= 0 && close(fd) != 0 && ok)
-		ok = sg_error_set(s->err, SG_ERR_IO, "could not close file \"%s/%s\": %s",
-						  s->o->dest, path, strerror(errno));
 	s->stats->files++;
-	return ok;
+	return unpack_writer_end(s->writer, s->err);
 }
 
 static bool
@@ -333,9 +302,13 @@ unpack_archive(sg_store_reader *r, const char *name, const unpack_options *o,
 	int			rc;
 
 	memset(stats, 0, sizeof(*stats));
-	manifest_check_init(&s.check);
 	if (a == NULL)
 		return sg_error_set(err, SG_ERR_INTERNAL, "out of memory");
+	if ((s.writer = unpack_writer_start(err)) == NULL)
+	{
+		archive_read_free(a);
+		return false;
+	}
 	ok = support_filter(&s, a) && archive_read_support_format_tar(a) == ARCHIVE_OK;
 	if (ok && archive_read_open(a, &s, NULL, read_chunk, NULL) != ARCHIVE_OK)
 		ok = archive_failed(&s, a);
@@ -346,11 +319,13 @@ unpack_archive(sg_store_reader *r, const char *name, const unpack_options *o,
 		else
 			ok = unpack_entry(&s, a, e);
 	}
-	/* the reader must be at the end of the object: nothing after the tar */
+	/* everything queued is written and checked, or its error is the one */
+	if (ok)
+		ok = unpack_writer_finish(s.writer, err);
+	unpack_writer_free(s.writer);
 	if (ok && o->progress_fn)
 		o->progress_fn(o->progress_arg, stats->bytes, stats->files);
 	archive_read_free(a);
-	manifest_check_free(&s.check);
 	stats->read_failed = !ok && s.read_failed;
 	return ok;
 }
