@@ -7,7 +7,9 @@
  * bytes are never stored compressed on local disk), its tar reader gives
  * the entries.  The file content is written and checked here, not by
  * archive_write_disk, because each byte also goes through the manifest
- * check and the size bound.
+ * check and the size bound.  A file met twice in one archive is refused
+ * here, not left to O_EXCL, so that checking only finds it as restoring
+ * does.
  */
 #include <archive.h>
 #include <archive_entry.h>
@@ -25,6 +27,19 @@
 
 #define PROGRESS_EVERY (4 * 1024 * 1024)
 
+/*
+ * The manifest entries met in this archive, so that a file met twice is
+ * refused whether writing or checking only: a set of pointers (open
+ * addressing, at most half full), as large as the files met, which are
+ * all in the manifest.
+ */
+typedef struct file_set
+{
+	const manifest_file **slots;
+	size_t		mask;			/* slots - 1 */
+	size_t		n;
+} file_set;
+
 typedef struct unpack_state
 {
 	sg_store_reader *reader;
@@ -35,7 +50,45 @@ typedef struct unpack_state
 	bool		read_failed;	/* err holds the reader's error */
 	int64_t		reported;		/* bytes at the last progress call */
 	unpack_writer *writer;		/* writes and checks the files */
+	file_set	met;			/* the files met so far */
 } unpack_state;
+
+static size_t
+pointer_hash(const manifest_file *f)
+{
+	uint64_t	h = (uint64_t) (uintptr_t) f;
+
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	return (size_t) h;
+}
+
+/* add f to the set; false if it was there */
+static bool
+file_set_add(file_set *s, const manifest_file *f)
+{
+	size_t		i;
+
+	if (s->slots == NULL || 2 * (s->n + 1) > s->mask + 1)
+	{
+		file_set	bigger = {NULL, s->slots ? 2 * s->mask + 1 : 255, 0};
+
+		bigger.slots = sg_malloc((bigger.mask + 1) * sizeof(*bigger.slots));
+		memset(bigger.slots, 0, (bigger.mask + 1) * sizeof(*bigger.slots));
+		for (size_t j = 0; s->slots && j <= s->mask; j++)
+			if (s->slots[j])
+				file_set_add(&bigger, s->slots[j]);
+		free(s->slots);
+		*s = bigger;
+	}
+	for (i = pointer_hash(f) & s->mask; s->slots[i]; i = (i + 1) & s->mask)
+		if (s->slots[i] == f)
+			return false;
+	s->slots[i] = f;
+	s->n++;
+	return true;
+}
 
 static la_ssize_t
 read_chunk(struct archive *a, void *arg, const void **buffer)
@@ -214,6 +267,13 @@ unpack_file(unpack_state *s, struct archive *a, struct archive_entry *e, const c
 		sg_error_hint(s->err, "The backup is damaged or not one of sgbackup's; restore another backup.");
 		return false;
 	}
+	if (!file_set_add(&s->met, f))
+	{
+		sg_error_set(s->err, SG_ERR_CORRUPT, "archive \"%s\" holds file \"%s\" twice",
+					 s->name, mpath);
+		sg_error_hint(s->err, "The backup is damaged; restore another backup.");
+		return false;
+	}
 	expected = manifest_file_size(f);
 	if (archive_entry_size_is_set(e) && archive_entry_size(e) != expected)
 		return sg_error_set(s->err, SG_ERR_CORRUPT,
@@ -323,6 +383,7 @@ unpack_archive(sg_store_reader *r, const char *name, const unpack_options *o,
 	if (ok)
 		ok = unpack_writer_finish(s.writer, err);
 	unpack_writer_free(s.writer);
+	free(s.met.slots);
 	if (ok && o->progress_fn)
 		o->progress_fn(o->progress_arg, stats->bytes, stats->files);
 	archive_read_free(a);
