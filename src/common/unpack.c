@@ -315,6 +315,12 @@ unpack_entry(unpack_state *s, struct archive *a, struct archive_entry *e)
 
 	if (!entry_path(s, e, path, sizeof(path)))
 		return false;
+	/* a tablespace's files come in its own archive, never through its link */
+	if (s->o->manifest_prefix[0] == '\0' && strncmp(path, "pg_tblspc/", 10) == 0 &&
+		strchr(path + 10, '/') != NULL)
+		return sg_error_set(s->err, SG_ERR_CORRUPT,
+							"archive \"%s\" holds \"%s\", inside a tablespace link",
+							s->name, path);
 	if (type == AE_IFDIR)
 		return s->o->dest == NULL || make_dirs(s, path, true);
 	if (type == AE_IFLNK)

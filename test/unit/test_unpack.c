@@ -713,6 +713,15 @@ add_tablespace_subdir_link(tar_maker *t)
 	add_link(t, "pg_tblspc/123/x", outside, false);
 }
 
+/* a file of a tablespace in the base archive, through its link */
+static void
+add_file_through_link(tar_maker *t)
+{
+	add_dir(t, "pg_tblspc/");
+	add_link(t, "pg_tblspc/123", outside, false);
+	add_text(t, "pg_tblspc/123/PG_15/x", "x");
+}
+
 static void
 add_hardlink(tar_maker *t)
 {
@@ -812,6 +821,8 @@ test_hostile(void)
 	refuse_entry("a symlink base/link -> outside", add_symlink_out, "base/link");
 	refuse_entry("a symlink pg_tblspc/123 -> ../outside", add_relative_tablespace, "pg_tblspc/123");
 	refuse_entry("a symlink pg_tblspc/123/x", add_tablespace_subdir_link, "pg_tblspc/123/x");
+	refuse_entry("a file written through a tablespace link", add_file_through_link,
+				 "pg_tblspc/123/PG_15/x");
 	refuse_entry("a hard link to /etc/passwd", add_hardlink, "base/passwd");
 	refuse_entry("a character device", add_device, "base/null");
 	refuse_entry("a fifo", add_fifo, "base/fifo");
