@@ -203,23 +203,16 @@ static bool
 write_file(const char *path, const char *data, size_t len, bool append, sg_error *err)
 {
 	int			fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | (append ? O_APPEND : O_TRUNC), 0600);
-	bool		ok = fd >= 0;
+	bool		ok;
 
-	while (ok && len > 0)
-	{
-		ssize_t		n = write(fd, data, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		ok = n > 0;
-		data += ok ? n : 0;
-		len -= ok ? n : 0;
-	}
-	if (fd >= 0 && (fsync(fd) != 0 || close(fd) != 0))
-		ok = false;
-	if (!ok)
-		return sg_error_set(err, SG_ERR_IO, "could not write \"%s\": %s", path, strerror(errno));
-	return true;
+	if (fd < 0)
+		return sg_error_set(err, SG_ERR_IO, "could not create file \"%s\": %s", path, strerror(errno));
+	ok = sg_write_all(fd, data, len, path, err);
+	if (ok && fsync(fd) != 0)
+		ok = sg_error_set(err, SG_ERR_IO, "could not fsync file \"%s\": %s", path, strerror(errno));
+	if (close(fd) != 0 && ok)
+		ok = sg_error_set(err, SG_ERR_IO, "could not close file \"%s\": %s", path, strerror(errno));
+	return ok;
 }
 
 static bool

@@ -176,6 +176,28 @@ sg_store_abort_stale(sg_store *st, const char *prefix, int *aborted,
 }
 
 bool
+sg_write_all(int fd, const void *data, size_t len, const char *path, sg_error *err)
+{
+	const char *p = data;
+
+	while (len > 0)
+	{
+		ssize_t		n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n == 0)
+			errno = ENOSPC;
+		if (n <= 0)
+			return sg_error_set(err, SG_ERR_IO, "could not write file \"%s\": %s",
+								path, strerror(errno));
+		p += n;
+		len -= (size_t) n;
+	}
+	return true;
+}
+
+bool
 sg_fsync_parent(const char *path, sg_error *err)
 {
 	char	   *dir = sg_strdup(path);

@@ -211,6 +211,13 @@ extern const char *sg_store_writer_sha256(const sg_store_writer *w);
 extern bool sg_store_abort_stale(sg_store *st, const char *prefix, int *aborted,
 								 sg_error *err);
 
+/*
+ * write all len bytes to fd (path names it in the error), retrying after
+ * EINTR; a write that writes nothing is a full disk
+ */
+extern bool sg_write_all(int fd, const void *data, size_t len, const char *path,
+						 sg_error *err);
+
 /* fsync the directory holding the file path (after a rename into it) */
 extern bool sg_fsync_parent(const char *path, sg_error *err);
 

@@ -447,24 +447,11 @@ static bool
 lw_write(sg_store_writer *base, const void *data, size_t len, sg_error *err)
 {
 	local_writer *w = (local_writer *) base;
-	const char *p = data;
-
 	if (EVP_DigestUpdate(w->md5, data, len) != 1 ||
 		EVP_DigestUpdate(w->sha256, data, len) != 1)
 		return sg_error_set(err, SG_ERR_INTERNAL, "could not compute a digest");
 	w->bytes += (int64_t) len;
-	while (len > 0)
-	{
-		ssize_t		n = write(w->fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return io_error(err, "write file", w->tmp);
-		p += n;
-		len -= (size_t) n;
-	}
-	return true;
+	return sg_write_all(w->fd, data, len, w->tmp, err);
 }
 
 static bool

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "sg_buf.h"
+#include "store.h"
 #include "unpack_writer.h"
 
 typedef enum step_kind
@@ -62,27 +63,6 @@ fail(unpack_writer *w, const char *what)
 						what, w->path, strerror(errno));
 }
 
-static bool
-write_all(unpack_writer *w, const char *data, size_t len)
-{
-	while (len > 0)
-	{
-		ssize_t		n = write(w->fd, data, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-		{
-			if (n == 0)
-				errno = ENOSPC;
-			return fail(w, "write");
-		}
-		data += n;
-		len -= n;
-	}
-	return true;
-}
-
 /*
  * One step; false with w->err set on failure (the writer's thread alone
  * writes w->err, before it says so under the lock)
@@ -105,7 +85,7 @@ do_step(unpack_writer *w, step *s)
 	{
 		manifest_check_update(&w->check, s->data, s->len);
 		if (w->fd >= 0)
-			ok = write_all(w, s->data, s->len);
+			ok = sg_write_all(w->fd, s->data, s->len, w->path, &w->err);
 	}
 	else
 	{

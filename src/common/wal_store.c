@@ -364,24 +364,6 @@ check_size(const char *name, const wal_expect *exp, int64_t max_size,
 	return false;
 }
 
-static bool
-write_all(int fd, const char *data, size_t len, const char *path, sg_error *err)
-{
-	while (len > 0)
-	{
-		ssize_t		n = write(fd, data, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return sg_error_set(err, SG_ERR_IO, "could not write file \"%s\": %s",
-								path, strerror(errno));
-		data += n;
-		len -= (size_t) n;
-	}
-	return true;
-}
-
 /*
  * Where fetched content goes: memory, or a temporary file next to dest
  * that becomes dest only once the content is verified.
@@ -422,7 +404,7 @@ sink_write(wal_sink *sink, const char *data, size_t len, sg_error *err)
 		sg_buf_append(sink->mem, data, len);
 		return true;
 	}
-	return write_all(sink->fd, data, len, sink->tmp, err);
+	return sg_write_all(sink->fd, data, len, sink->tmp, err);
 }
 
 /* the content is verified: fsync the temporary file, rename it over dest */
