@@ -249,23 +249,16 @@ cli_target_text(const cli_target *t)
 static bool
 read_history(sg_store *st, uint32_t tli, timeline_history *h, sg_error *err)
 {
-	char		name[32];
-	sg_buf		text;
 	int			rc;
 
 	if (tli <= 1)
 		return true;
-	snprintf(name, sizeof(name), "%08X.history", tli);
-	sg_buf_init(&text);
-	rc = wal_fetch_mem(st, name, 16 * 1024 * 1024, &text, err);
-	if (rc == 0)
+	if ((rc = wal_fetch_history(st, tli, h, err)) == 0)
 	{
-		sg_error_set(err, SG_ERR_CONFIG, "timeline %u has no history file %s in storage", tli, name);
+		sg_error_set(err, SG_ERR_CONFIG, "timeline %u has no history file %08X.history in storage",
+					 tli, tli);
 		sg_error_hint(err, "Choose a timeline that was archived, or --target-timeline current.");
 	}
-	if (rc == 1 && !timeline_history_parse(text.data, text.len, tli, h, err))
-		rc = -1;
-	sg_buf_free(&text);
 	return rc == 1;
 }
 

@@ -55,11 +55,6 @@
 #define POS_NONE	UINT64_MAX
 #define LSN_NONE	UINT64_MAX
 
-/*
- * A history file has one line of a few dozen bytes per ancestor timeline:
- * anything larger than this is not one.
- */
-#define HISTORY_MAX_BYTES	(1024 * 1024)
 
 /* ---------------------------------------------------------------- */
 /* WAL names */
@@ -546,7 +541,7 @@ retention_execute(sg_store *st, const retention_plan *plan, sg_error *err)
 static int
 read_history(void *arg, const char *name, sg_buf *out, sg_error *err)
 {
-	int			rc = wal_fetch_mem(arg, name, HISTORY_MAX_BYTES, out, err);
+	int			rc = wal_fetch_mem(arg, name, WAL_HISTORY_MAX_BYTES, out, err);
 
 	if (rc < 0 && err->kind == SG_ERR_CORRUPT)
 	{

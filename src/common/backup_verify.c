@@ -70,17 +70,12 @@ check_wal(const restore_source *src, const backup_info *b, bool to_latest,
 	ok = wal_list(src->store, &l, &e);
 	if (ok && to_latest && (tli = wal_latest_timeline(l.names, l.n)) > 1)
 	{
-		char		name[32];
-		sg_buf		text;
-		int			rc;
+		int			rc = wal_fetch_history(src->store, tli, &h, &e);
 
-		snprintf(name, sizeof(name), "%08X.history", tli);
-		sg_buf_init(&text);
-		rc = wal_fetch_mem(src->store, name, 16 * 1024 * 1024, &text, &e);
 		if (rc == 0)
-			sg_error_set(&e, SG_ERR_CORRUPT, "the history file %s of timeline %u is missing", name, tli);
-		ok = rc == 1 && timeline_history_parse(text.data, text.len, tli, &h, &e);
-		sg_buf_free(&text);
+			sg_error_set(&e, SG_ERR_CORRUPT, "the history file %08X.history of timeline %u is missing",
+						 tli, tli);
+		ok = rc == 1;
 	}
 	if (ok)
 		ok = wal_chain_check(l.names, l.n, WAL_DEFAULT_SEGMENT_SIZE, b->timeline, b->start_lsn,

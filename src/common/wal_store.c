@@ -655,3 +655,19 @@ wal_listing_free(wal_listing *l)
 	free(l->names);
 	memset(l, 0, sizeof(*l));
 }
+
+int
+wal_fetch_history(sg_store *st, uint32_t tli, timeline_history *out, sg_error *err)
+{
+	char		name[32];
+	sg_buf		text;
+	int			rc;
+
+	snprintf(name, sizeof(name), "%08X.history", tli);
+	sg_buf_init(&text);
+	rc = wal_fetch_mem(st, name, WAL_HISTORY_MAX_BYTES, &text, err);
+	if (rc == 1 && !timeline_history_parse(text.data, text.len, tli, out, err))
+		rc = -1;
+	sg_buf_free(&text);
+	return rc;
+}

@@ -20,6 +20,13 @@
 #include "store.h"
 #include "config_storage.h"
 #include "sg_error.h"
+#include "timeline.h"
+
+/*
+ * A history file has one line of a few dozen bytes per ancestor timeline:
+ * anything larger than this is not one.
+ */
+#define WAL_HISTORY_MAX_BYTES	(1024 * 1024)
 
 typedef enum wal_push_outcome
 {
@@ -64,6 +71,14 @@ extern int	wal_fetch(sg_store *st, const char *name, const char *dest,
  */
 extern int	wal_fetch_mem(sg_store *st, const char *name, size_t max_bytes,
 						  sg_buf *out, sg_error *err);
+
+/*
+ * Fetch and parse the history file of timeline tli (above 1) into out
+ * (free with timeline_history_free).  Returns 1, 0 when it is not stored,
+ * -1 on any other error, including a damaged file (SG_ERR_CORRUPT).
+ */
+extern int	wal_fetch_history(sg_store *st, uint32_t tli, timeline_history *out,
+							  sg_error *err);
 
 /* the objects under wal/: names without the "wal/", and the newest one's time */
 typedef struct wal_listing
