@@ -111,20 +111,7 @@ directory_state(const char *dir, sg_error *err)
 	int			state = 1;
 
 	if (d == NULL && errno == ENOENT)
-	{
-		char		cmd_dir[PATH_MAX];
-
-		snprintf(cmd_dir, sizeof(cmd_dir), "%s", dir);
-		for (char *p = cmd_dir + 1; *p; p++)
-			if (*p == '/')
-			{
-				*p = '\0';
-				(void) mkdir(cmd_dir, 0700);
-				*p = '/';
-			}
-		if (mkdir(dir, 0700) == 0)
-			return 1;
-	}
+		return sg_make_dirs(dir, 1, true, err) ? 1 : -1;
 	if (d == NULL)
 	{
 		sg_error_set(err, SG_ERR_IO, "could not open directory \"%s\": %s", dir, strerror(errno));

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "store.h"
@@ -195,6 +196,32 @@ sg_write_all(int fd, const void *data, size_t len, const char *path, sg_error *e
 		len -= (size_t) n;
 	}
 	return true;
+}
+
+bool
+sg_make_dirs(const char *path, size_t from, bool whole, sg_error *err)
+{
+	char	   *dir = sg_strdup(path);
+	bool		ok = true;
+
+	for (char *p = dir + from; ok; p++)
+	{
+		bool		end = (*p == '\0');
+
+		if (*p != '/' && !end)
+			continue;
+		if (end && !whole)
+			break;
+		*p = '\0';
+		if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+			ok = sg_error_set(err, SG_ERR_IO, "could not create directory \"%s\": %s",
+							  dir, strerror(errno));
+		if (end)
+			break;
+		*p = '/';
+	}
+	free(dir);
+	return ok;
 }
 
 bool

@@ -218,6 +218,12 @@ extern bool sg_store_abort_stale(sg_store *st, const char *prefix, int *aborted,
 extern bool sg_write_all(int fd, const void *data, size_t len, const char *path,
 						 sg_error *err);
 
+/*
+ * mkdir -p (mode 0700) of the directories of path after its first from
+ * bytes (those are taken to exist), and of path itself when whole
+ */
+extern bool sg_make_dirs(const char *path, size_t from, bool whole, sg_error *err);
+
 /* fsync the directory holding the file path (after a rename into it) */
 extern bool sg_fsync_parent(const char *path, sg_error *err);
 

@@ -167,27 +167,10 @@ static bool
 make_dirs(unpack_state *s, const char *path, bool whole)
 {
 	char		full[4096];
-	size_t		base = strlen(s->o->dest) + 1;
 
 	if (snprintf(full, sizeof(full), "%s/%s", s->o->dest, path) >= (int) sizeof(full))
 		return sg_error_set(s->err, SG_ERR_IO, "path too long: \"%s/%s\"", s->o->dest, path);
-	for (char *p = full + base;; p++)
-	{
-		bool		end = (*p == '\0');
-
-		if (*p != '/' && !end)
-			continue;
-		if (end && !whole)
-			break;
-		*p = '\0';
-		if (mkdir(full, 0700) != 0 && errno != EEXIST)
-			return sg_error_set(s->err, SG_ERR_IO, "could not create directory \"%s\": %s",
-								full, strerror(errno));
-		if (end)
-			break;
-		*p = '/';
-	}
-	return true;
+	return sg_make_dirs(full, strlen(s->o->dest) + 1, whole, s->err);
 }
 
 /* pg_tblspc/<oid> -> target: make the link to where the tablespace goes */
