@@ -42,37 +42,17 @@ REPO=$(dirname "$BENCH_DIR")
 # shellcheck source=bench/lib.sh
 . "$REPO/bench/lib.sh"
 
-PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 SEGMENTS=${BENCH_SEGMENTS:-30}
 ROUNDS=${BENCH_ROUNDS:-2}
 TIMEOUT=${BENCH_TIMEOUT:-600}
-KEEP=${BENCH_KEEP:-0}
-RGW_DIR=${BENCH_RGW_DIR:-/tmp/sgbackup-rgw}
 PORT=${BENCH_PORT:-55459}
 LATENCY_MS=${BENCH_LATENCY_MS:-0}
-PG_USER=postgres
-RUN=$(date +%Y%m%d-%H%M%S)-$$
-AWS=/usr/bin/aws
-export LC_ALL=C
 
-WORK=
 ENDPOINT=
-RUNNING=()
-PREFIXES=()
-FAILED=0
 PREFIX=bench-wal-prefetch-$RUN
 declare -A SECONDS_OF=()
 
-s3()
-{
-	AWS_ACCESS_KEY_ID="$SG_TEST_S3_ACCESS_KEY" \
-	AWS_SECRET_ACCESS_KEY="$SG_TEST_S3_SECRET_KEY" \
-	AWS_DEFAULT_REGION="$SG_TEST_S3_REGION" \
-	AWS_REQUEST_CHECKSUM_CALCULATION=when_required \
-	AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null \
-	"$AWS" --endpoint-url "$SG_TEST_S3_HTTPS" --ca-bundle "$SG_TEST_S3_CA_FILE" "$@"
-}
-
+# no pgBackRest here
 bench_pgbackrest_confs() { :; }
 
 # delay_proxy LISTEN TARGET MS: forward 127.0.0.1:LISTEN to 127.0.0.1:TARGET,
@@ -265,19 +245,6 @@ replay()
 	[ "$rows" = "$ROWS" ] || { FAILED=1; msg "replay $n/$round: $rows rows instead of $ROWS"; }
 	msg "replay with download_concurrency $n, round $round: ${SECONDS_OF[$n $round]} s ($rows rows)"
 	[ "$KEEP" = 1 ] || rm -rf "$pgdata"
-}
-
-best()
-{
-	local n=$1 round best=
-	for ((round = 1; round <= ROUNDS; round++)); do
-		local s=${SECONDS_OF[$n $round]:-}
-		[ -n "$s" ] || continue
-		if [ -z "$best" ] || awk -v a="$s" -v b="$best" 'BEGIN { exit !(a < b) }'; then
-			best=$s
-		fi
-	done
-	echo "$best"
 }
 
 main()
