@@ -154,29 +154,7 @@ verified()
 # secret mounted the Kubernetes way under WORK/secrets, for the program
 storage_config()
 {
-	local secret=$WORK/secrets/s3-backup-secret
-	mkdir -p "$secret"
-	printf '%s' "$SG_TEST_S3_ACCESS_KEY" >"$secret/accessKeyId"
-	printf '%s' "$SG_TEST_S3_SECRET_KEY" >"$secret/secretAccessKey"
-	cp "$SG_TEST_S3_CA_FILE" "$secret/ca.crt"
-	cat >"$WORK/storage.yaml" <<EOF
-apiVersion: stackgres.io/v1beta1
-kind: SGObjectStorage
-metadata:
-  name: bench-storage
-spec:
-  type: s3Compatible
-  s3Compatible:
-    bucket: $SG_TEST_S3_BUCKET/$SG_PREFIX
-    enablePathStyleAddressing: true
-    endpoint: $SG_TEST_S3_HTTPS
-    region: $SG_TEST_S3_REGION
-    awsCredentials:
-      secretKeySelectors:
-        accessKeyId: {name: s3-backup-secret, key: accessKeyId}
-        secretAccessKey: {name: s3-backup-secret, key: secretAccessKey}
-        caCertificate: {name: s3-backup-secret, key: ca.crt}
-EOF
+	write_gateway_storage "$WORK" "$WORK/storage.yaml" bench-storage "$SG_TEST_S3_BUCKET/$SG_PREFIX"
 	chmod -R go-rwx "$WORK/secrets"
 	[ "$(id -u)" -ne 0 ] || chown -R "$PG_USER:" "$WORK/secrets" "$WORK/storage.yaml"
 }

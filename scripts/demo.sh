@@ -40,31 +40,8 @@ stop_servers() {
 }
 at_exit stop_servers
 
-# the secret, mounted the Kubernetes way: <dir>/<secret name>/<key>
-mkdir -p "$demo/secrets/s3-backup-secret"
-printf '%s' "$SG_TEST_S3_ACCESS_KEY" > "$demo/secrets/s3-backup-secret/accessKeyId"
-printf '%s' "$SG_TEST_S3_SECRET_KEY" > "$demo/secrets/s3-backup-secret/secretAccessKey"
-cp "$SG_TEST_S3_CA_FILE" "$demo/secrets/s3-backup-secret/ca.crt"
-
-# the SGObjectStorage a StackGres user already has
-cat > "$demo/objectstorage.yaml" <<YAML
-apiVersion: stackgres.io/v1beta1
-kind: SGObjectStorage
-metadata:
-  name: demo-storage
-spec:
-  type: s3Compatible
-  s3Compatible:
-    bucket: $SG_TEST_S3_BUCKET/$prefix
-    enablePathStyleAddressing: true
-    endpoint: $SG_TEST_S3_HTTPS
-    region: $SG_TEST_S3_REGION
-    awsCredentials:
-      secretKeySelectors:
-        accessKeyId: {name: s3-backup-secret, key: accessKeyId}
-        secretAccessKey: {name: s3-backup-secret, key: secretAccessKey}
-        caCertificate: {name: s3-backup-secret, key: ca.crt}
-YAML
+# the SGObjectStorage a StackGres user already has, and its secret
+write_gateway_storage "$demo" "$demo/objectstorage.yaml" demo-storage "$SG_TEST_S3_BUCKET/$prefix"
 chown -R postgres: "$demo"
 
 msg "1. a PostgreSQL server archiving to s3://$SG_TEST_S3_BUCKET/$prefix/wal/"

@@ -94,3 +94,34 @@ stop_gateway()
 	msg "stopping the test gateway in $1"
 	bash "$SG_SCRIPTS/rgw.sh" stop "$1" || msg "could not stop the gateway in $1"
 }
+
+# write_gateway_storage DIR FILE NAME BUCKET_PATH: the SGObjectStorage NAME
+# a StackGres user would have for the test gateway's BUCKET_PATH, in FILE,
+# and its secret mounted the Kubernetes way (<dir>/<secret name>/<key>)
+# under DIR/secrets; the gateway's settings come from its env.sh
+write_gateway_storage()
+{
+	local dir=$1 file=$2 name=$3 bucket=$4 secret=$1/secrets/s3-backup-secret
+	mkdir -p "$secret"
+	printf '%s' "$SG_TEST_S3_ACCESS_KEY" >"$secret/accessKeyId"
+	printf '%s' "$SG_TEST_S3_SECRET_KEY" >"$secret/secretAccessKey"
+	cp "$SG_TEST_S3_CA_FILE" "$secret/ca.crt"
+	cat >"$file" <<EOF
+apiVersion: stackgres.io/v1beta1
+kind: SGObjectStorage
+metadata:
+  name: $name
+spec:
+  type: s3Compatible
+  s3Compatible:
+    bucket: $bucket
+    enablePathStyleAddressing: true
+    endpoint: $SG_TEST_S3_HTTPS
+    region: $SG_TEST_S3_REGION
+    awsCredentials:
+      secretKeySelectors:
+        accessKeyId: {name: s3-backup-secret, key: accessKeyId}
+        secretAccessKey: {name: s3-backup-secret, key: secretAccessKey}
+        caCertificate: {name: s3-backup-secret, key: ca.crt}
+EOF
+}
